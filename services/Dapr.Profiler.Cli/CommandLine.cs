@@ -1,0 +1,65 @@
+using Dapr.Profiler.Model;
+
+namespace Dapr.Profiler.Cli;
+
+/// <summary>Dispatches <c>dprof</c> commands. Exit codes: 0 success, 1 bad input or failure, 2 usage error.</summary>
+internal static class CommandLine
+{
+    public const string Usage = """
+        usage: dprof <command> [options]
+
+        commands:
+          inspect FILE                                   summarise a pprof (gzip or raw) or folded profile
+          flamegraph FILE [--sample-type T] [--max-nodes N]
+                                                         print the flame graph as querier.v1 FlameGraph JSON
+          bench decode [--corpus DIR] [--seconds S]      pprof decode + normalise throughput vs raw protobuf parsing
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            var parsed = Arguments.Parse(args);
+            return parsed.Command switch
+            {
+                "inspect" => InspectCommand.Run(parsed, stdout),
+                "flamegraph" => FlameGraphCommand.Run(parsed, stdout),
+                "bench" => await BenchCommand.RunAsync(parsed, stdout),
+                "help" or "--help" or "-h" => Help(stdout),
+                _ => throw new UsageException(parsed.Command.Length == 0 ? "no command given" : $"unknown command \"{parsed.Command}\""),
+            };
+        }
+        catch (UsageException ex)
+        {
+            await stderr.WriteLineAsync($"dprof: {ex.Message}");
+            await stderr.WriteLineAsync(Usage);
+            return 2;
+        }
+        catch (ProfileException ex)
+        {
+            await stderr.WriteLineAsync($"dprof: {OneLine(ex.Message)}");
+            return 1;
+        }
+        catch (IOException ex)
+        {
+            await stderr.WriteLineAsync($"dprof: {OneLine(ex.Message)}");
+            return 1;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            await stderr.WriteLineAsync($"dprof: {OneLine(ex.Message)}");
+            return 1;
+        }
+    }
+
+    private static int Help(TextWriter stdout)
+    {
+        stdout.WriteLine(Usage);
+        return 0;
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+}
+
+/// <summary>A mistake in the command line itself.</summary>
+internal sealed class UsageException(string message) : Exception(message);

@@ -1,0 +1,3 @@
+using Dapr.Profiler.Cli;
+
+return await CommandLine.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,54 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Dapr.Profiler.Model;
+
+/// <summary>
+/// Limits and rules applied when a profile becomes series. Defaults are Pyroscope's, except where noted.
+/// To add a setting: add a property with its default and a range here, document its trade-off, and enforce it
+/// in <see cref="SeriesNormalizer"/>; hosts bind this class from configuration and validate it at start.
+/// </summary>
+public sealed class NormalizationOptions
+{
+    public static NormalizationOptions Default { get; } = new();
+
+    /// <summary>Most labels one series may carry before the profile type labels are added (Pyroscope: 30).</summary>
+    [Range(1, 1000)]
+    public int MaxLabelNamesPerSeries { get; init; } = 30;
+
+    /// <summary>Longest label name in bytes (Pyroscope: 1024).</summary>
+    [Range(1, 65536)]
+    public int MaxLabelNameLength { get; init; } = 1024;
+
+    /// <summary>Longest label value in bytes (Pyroscope: 2048).</summary>
+    [Range(1, 65536)]
+    public int MaxLabelValueLength { get; init; } = 2048;
+
+    /// <summary>
+    /// Deepest stack kept; deeper stacks lose their leaf-most frames and keep the root side (Pyroscope: 1000).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxStackDepth { get; init; } = 1000;
+
+    /// <summary>Most samples one profile may have; more is rejected (Pyroscope: 16000).</summary>
+    [Range(1, 10_000_000)]
+    public int MaxSamplesPerProfile { get; init; } = 16_000;
+
+    /// <summary>Longest symbol string; longer ones keep their last characters (Pyroscope: 65535).</summary>
+    [Range(16, 1_000_000)]
+    public int MaxSymbolValueLength { get; init; } = 65_535;
+
+    /// <summary>
+    /// Rewrites dots in label names to underscores (<c>otel.scope.name</c> becomes <c>otel_scope_name</c>).
+    /// On by default here; newer Pyroscope releases keep dots unless sanitisation is enabled.
+    /// </summary>
+    public bool SanitizeLabelNames { get; init; } = true;
+
+    /// <summary>Profiles stamped further in the future than this are rejected (Pyroscope: 10 minutes).</summary>
+    public TimeSpan RejectNewerThan { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Profiles older than this are rejected; null accepts any age. Pyroscope rejects profiles older than 1 hour;
+    /// this store indexes by data time, so backfilled profiles stay queryable and are accepted by default.
+    /// </summary>
+    public TimeSpan? RejectOlderThan { get; init; }
+}

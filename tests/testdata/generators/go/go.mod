@@ -1,0 +1,3 @@
+module daprprofiler/testdata/gen
+
+go 1.19
