@@ -8,6 +8,7 @@ internal sealed partial class SymbolTableBuilder
     public void Encode(ByteSink output)
     {
         EncodeStrings(_strings, output);
+        var mark = output.Length; System.Console.Error.WriteLine($"DIAG strings {_strings.Count} raw {mark}");
 
         output.WriteVarint(_mappings.Count);
         foreach (var m in _mappings)
@@ -40,8 +41,12 @@ internal sealed partial class SymbolTableBuilder
             output.WriteByte(m.Flags);
         }
 
+        System.Console.Error.WriteLine($"DIAG mappings {_mappings.Count} raw {output.Length - mark}"); mark = output.Length;
         EncodeFunctions(output);
-        EncodeLocations(output);
+        System.Console.Error.WriteLine($"DIAG functions {_functions.Count} raw {output.Length - mark}"); mark = output.Length;
+        var order = LocationOrder(out var rank);
+        EncodeLocations(output, order);
+        System.Console.Error.WriteLine($"DIAG locations {_locations.Count} lines {_lineCount} raw {output.Length - mark}"); mark = output.Length;
 
         output.WriteVarint(_nodeCount - 1);
         for (var i = 1; i < _nodeCount; i++)
@@ -52,9 +57,11 @@ internal sealed partial class SymbolTableBuilder
         var previous = 0L;
         for (var i = 1; i < _nodeCount; i++)
         {
-            output.WriteZigZag(_nodeLocation[i] - previous);
-            previous = _nodeLocation[i];
+            var location = rank[_nodeLocation[i]];
+            output.WriteVarint(location);
+            previous = location;
         }
+        System.Console.Error.WriteLine($"DIAG nodes {_nodeCount} raw {output.Length - mark}");
     }
 
     /// <summary>A string table: count, the UTF-8 length of each string, then all the bytes.</summary>
@@ -100,31 +107,57 @@ internal sealed partial class SymbolTableBuilder
         }
     }
 
-    private void EncodeLocations(ByteSink output)
+    /// <summary>
+    /// Locations are written sorted by mapping and address, so address deltas are small; <paramref name="rank"/> maps
+    /// a location index to its position in the section.
+    /// </summary>
+    private int[] LocationOrder(out int[] rank)
     {
-        output.WriteVarint(_locations.Count);
-        foreach (var l in _locations)
+        var count = _locations.Count;
+        var order = new int[count];
+        var keys = new (int Mapping, ulong Address, int Index)[count];
+        for (var i = 0; i < count; i++)
         {
-            output.WriteVarint(l.Mapping);
+            keys[i] = (_locations[i].Mapping, _locations[i].Address, i);
+        }
+
+        Array.Sort(keys);
+        rank = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            order[i] = keys[i].Index;
+            rank[keys[i].Index] = i;
+        }
+
+        return order;
+    }
+
+    private void EncodeLocations(ByteSink output, int[] order)
+    {
+        output.WriteVarint(order.Length);
+        foreach (var index in order)
+        {
+            output.WriteVarint(_locations[index].Mapping);
         }
 
         var previousAddress = 0UL;
-        foreach (var l in _locations)
+        foreach (var index in order)
         {
-            output.WriteZigZag(unchecked((long)(l.Address - previousAddress)));
-            previousAddress = l.Address;
+            var address = _locations[index].Address;
+            output.WriteZigZag(unchecked((long)(address - previousAddress)));
+            previousAddress = address;
         }
 
-        foreach (var l in _locations)
+        foreach (var index in order)
         {
-            output.WriteByte(l.Flags);
+            output.WriteByte(_locations[index].Flags);
         }
 
         var hasColumns = false;
-        foreach (var l in _locations)
+        foreach (var index in order)
         {
-            output.WriteVarint(l.LineCount);
-            foreach (ref readonly var line in LinesOf(l))
+            output.WriteVarint(_locations[index].LineCount);
+            foreach (ref readonly var line in LinesOf(_locations[index]))
             {
                 hasColumns |= line.Column != 0;
             }
@@ -132,28 +165,30 @@ internal sealed partial class SymbolTableBuilder
 
         output.WriteByte(hasColumns ? (byte)1 : (byte)0);
         var previousFunction = 0L;
-        foreach (var l in _locations)
+        foreach (var index in order)
         {
-            foreach (ref readonly var line in LinesOf(l))
+            foreach (ref readonly var line in LinesOf(_locations[index]))
             {
                 output.WriteZigZag(line.Function - previousFunction);
                 previousFunction = line.Function;
             }
         }
 
-        foreach (var l in _locations)
+        var previousLine = 0L;
+        foreach (var index in order)
         {
-            foreach (ref readonly var line in LinesOf(l))
+            foreach (ref readonly var line in LinesOf(_locations[index]))
             {
-                output.WriteZigZag(line.Line);
+                output.WriteZigZag(line.Line - previousLine);
+                previousLine = line.Line;
             }
         }
 
         if (hasColumns)
         {
-            foreach (var l in _locations)
+            foreach (var index in order)
             {
-                foreach (ref readonly var line in LinesOf(l))
+                foreach (ref readonly var line in LinesOf(_locations[index]))
                 {
                     output.WriteZigZag(line.Column);
                 }

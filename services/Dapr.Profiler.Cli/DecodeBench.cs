@@ -35,6 +35,7 @@ internal static class DecodeBench
 
         var floor = Measure(output, "protobuf parse (raw bytes, the floor)", raw, rawBytes, seconds, i => Profile.Parser.ParseFrom(raw[i]).Sample.Count);
         var gunzip = Measure(output, "gunzip + protobuf parse", raw, rawBytes, seconds, i => Profile.Parser.ParseFrom(Gzip.Decompress(gzipped[i], long.MaxValue)).Sample.Count);
+        Measure(output, "decode + validate (ours)", raw, rawBytes, seconds, i => PprofDecoder.Decode(gzipped[i]).Sample.Count);
         var ours = Measure(output, "decode + validate + normalise (ours)", raw, rawBytes, seconds, i =>
         {
             var profile = PprofDecoder.Decode(gzipped[i]);

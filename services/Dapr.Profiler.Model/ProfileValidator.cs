@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dapr.Profiler.Protos.Pprof;
 
 namespace Dapr.Profiler.Model;
@@ -23,49 +24,41 @@ public static class ProfileValidator
         }
 
         var stringCount = strings.Count;
-        void Str(long index, string what)
-        {
-            if ((ulong)index >= (ulong)stringCount)
-            {
-                throw new InvalidProfileException($"{what} refers to string {index}, outside the string table of {stringCount} entries");
-            }
-        }
-
         for (var i = 0; i < profile.SampleType.Count; i++)
         {
-            Str(profile.SampleType[i].Type, $"sample_type[{i}].type");
-            Str(profile.SampleType[i].Unit, $"sample_type[{i}].unit");
+            Str(profile.SampleType[i].Type, stringCount, "sample_type[{0}].type", i);
+            Str(profile.SampleType[i].Unit, stringCount, "sample_type[{0}].unit", i);
         }
 
         if (profile.PeriodType is { } periodType)
         {
-            Str(periodType.Type, "period_type.type");
-            Str(periodType.Unit, "period_type.unit");
+            Str(periodType.Type, stringCount, "period_type.type", 0);
+            Str(periodType.Unit, stringCount, "period_type.unit", 0);
         }
 
-        Str(profile.DropFrames, "drop_frames");
-        Str(profile.KeepFrames, "keep_frames");
-        Str(profile.DefaultSampleType, "default_sample_type");
-        Str(profile.DocUrl, "doc_url");
+        Str(profile.DropFrames, stringCount, "drop_frames", 0);
+        Str(profile.KeepFrames, stringCount, "keep_frames", 0);
+        Str(profile.DefaultSampleType, stringCount, "default_sample_type", 0);
+        Str(profile.DocUrl, stringCount, "doc_url", 0);
         for (var i = 0; i < profile.Comment.Count; i++)
         {
-            Str(profile.Comment[i], $"comment[{i}]");
+            Str(profile.Comment[i], stringCount, "comment[{0}]", i);
         }
 
         var mappingIds = IndexIds(profile.Mapping, static m => m.Id, "mapping");
         for (var i = 0; i < profile.Mapping.Count; i++)
         {
-            Str(profile.Mapping[i].Filename, $"mapping[{i}].filename");
-            Str(profile.Mapping[i].BuildId, $"mapping[{i}].build_id");
+            Str(profile.Mapping[i].Filename, stringCount, "mapping[{0}].filename", i);
+            Str(profile.Mapping[i].BuildId, stringCount, "mapping[{0}].build_id", i);
         }
 
         var functionIds = IndexIds(profile.Function, static f => f.Id, "function");
         for (var i = 0; i < profile.Function.Count; i++)
         {
             var f = profile.Function[i];
-            Str(f.Name, $"function[{i}].name");
-            Str(f.SystemName, $"function[{i}].system_name");
-            Str(f.Filename, $"function[{i}].filename");
+            Str(f.Name, stringCount, "function[{0}].name", i);
+            Str(f.SystemName, stringCount, "function[{0}].system_name", i);
+            Str(f.Filename, stringCount, "function[{0}].filename", i);
         }
 
         var locationIds = IndexIds(profile.Location, static l => l.Id, "location");
@@ -74,12 +67,13 @@ public static class ProfileValidator
             var location = profile.Location[i];
             if (location.MappingId != 0)
             {
-                location.MappingId = Resolve(mappingIds, profile.Mapping.Count, location.MappingId, $"location {location.Id}", "mapping");
+                location.MappingId = Resolve(mappingIds, profile.Mapping.Count, location.MappingId, "location {0}", location.Id, "mapping");
             }
 
-            foreach (var line in location.Line)
+            var lines = location.Line;
+            for (var j = 0; j < lines.Count; j++)
             {
-                line.FunctionId = Resolve(functionIds, profile.Function.Count, line.FunctionId, $"location {location.Id}", "function");
+                lines[j].FunctionId = Resolve(functionIds, profile.Function.Count, lines[j].FunctionId, "location {0}", location.Id, "function");
             }
 
             location.Id = (ulong)(i + 1);
@@ -108,14 +102,15 @@ public static class ProfileValidator
             var locations = sample.LocationId;
             for (var j = 0; j < locations.Count; j++)
             {
-                locations[j] = Resolve(locationIds, profile.Location.Count, locations[j], $"sample[{i}]", "location");
+                locations[j] = Resolve(locationIds, profile.Location.Count, locations[j], "sample[{0}]", (ulong)i, "location");
             }
 
-            foreach (var label in sample.Label)
+            var labels = sample.Label;
+            for (var j = 0; j < labels.Count; j++)
             {
-                Str(label.Key, $"sample[{i}].label.key");
-                Str(label.Str, $"sample[{i}].label.str");
-                Str(label.NumUnit, $"sample[{i}].label.num_unit");
+                Str(labels[j].Key, stringCount, "sample[{0}].label.key", i);
+                Str(labels[j].Str, stringCount, "sample[{0}].label.str", i);
+                Str(labels[j].NumUnit, stringCount, "sample[{0}].label.num_unit", i);
             }
         }
     }
@@ -155,13 +150,23 @@ public static class ProfileValidator
         return map;
     }
 
-    private static ulong Resolve(Dictionary<ulong, ulong>? map, int count, ulong id, string owner, string kind)
+    private static void Str(long index, int stringCount, string what, long element)
+    {
+        if ((ulong)index >= (ulong)stringCount)
+        {
+            var field = string.Format(CultureInfo.InvariantCulture, what, element);
+            throw new InvalidProfileException($"{field} refers to string {index}, outside the string table of {stringCount} entries");
+        }
+    }
+
+    /// <summary>Maps an id to its dense id; the owner is formatted only when the id does not resolve.</summary>
+    private static ulong Resolve(Dictionary<ulong, ulong>? map, int count, ulong id, string ownerFormat, ulong ownerId, string kind)
     {
         if (map is null)
         {
             if (id == 0 || id > (ulong)count)
             {
-                throw new InvalidProfileException($"{owner} refers to {kind} id {id}, which does not exist");
+                throw Dangling(ownerFormat, ownerId, kind, id);
             }
 
             return id;
@@ -169,9 +174,12 @@ public static class ProfileValidator
 
         if (!map.TryGetValue(id, out var dense))
         {
-            throw new InvalidProfileException($"{owner} refers to {kind} id {id}, which does not exist");
+            throw Dangling(ownerFormat, ownerId, kind, id);
         }
 
         return dense;
     }
+
+    private static InvalidProfileException Dangling(string ownerFormat, ulong ownerId, string kind, ulong id) =>
+        new($"{string.Format(CultureInfo.InvariantCulture, ownerFormat, ownerId)} refers to {kind} id {id}, which does not exist");
 }

@@ -133,8 +133,10 @@ public sealed partial class SeriesNormalizer
         foreach (var sample in profile.Sample)
         {
             List<LabelPair>? sampleLabels = null;
-            foreach (var label in sample.Label)
+            var sampleLabelList = sample.Label;
+            for (var j = 0; j < sampleLabelList.Count; j++)
             {
+                var label = sampleLabelList[j];
                 var key = strings[(int)label.Key];
                 if (label.Str == 0 || SampleOnlyLabels.Contains(key) || baseLabels.Get(key) is not null)
                 {

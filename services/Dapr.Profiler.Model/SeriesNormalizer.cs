@@ -115,10 +115,11 @@ public sealed partial class SeriesNormalizer(NormalizationOptions options)
             var sample = samples[i];
             var any = false;
             var negative = false;
-            foreach (var v in sample.Value)
+            var values = sample.Value;
+            for (var j = 0; j < values.Count; j++)
             {
-                any |= v != 0;
-                negative |= v < 0;
+                any |= values[j] != 0;
+                negative |= values[j] < 0;
             }
 
             if (!any || negative)

@@ -104,15 +104,15 @@ public sealed class RangeReadTests
         var truncated = new DelegateRangeReader((offset, length, _) =>
             ValueTask.FromResult<ReadOnlyMemory<byte>>(bytes.AsMemory((int)offset, Math.Max(0, length - 1))));
 
-        await Assert.ThrowsAsync<BlockFormatException>(async () => await BlockReader.OpenAsync(truncated, bytes.Length, cancellationToken: ct));
-        await Assert.ThrowsAsync<BlockFormatException>(async () => await BlockReader.OpenAsync(new CountingRangeReader(bytes), 10, cancellationToken: ct));
+        await Assert.ThrowsAnyAsync<BlockFormatException>(async () => await BlockReader.OpenAsync(truncated, bytes.Length, cancellationToken: ct));
+        await Assert.ThrowsAnyAsync<BlockFormatException>(async () => await BlockReader.OpenAsync(new CountingRangeReader(bytes), 10, cancellationToken: ct));
 
         // The footer read is whole, the dataset read comes back short.
         var calls = 0;
         var shortLater = new DelegateRangeReader((offset, length, _) =>
             ValueTask.FromResult<ReadOnlyMemory<byte>>(bytes.AsMemory((int)offset, ++calls == 1 ? length : length / 2)));
         var reader = await BlockReader.OpenAsync(shortLater, bytes.Length, cancellationToken: ct);
-        await Assert.ThrowsAsync<BlockFormatException>(async () => await reader.OpenDatasetAsync(reader.Meta.Datasets[0], ct));
-        Assert.Throws<BlockFormatException>(() => reader.OpenDataset(reader.Meta.Datasets[0], bytes.AsMemory(0, 10)));
+        await Assert.ThrowsAnyAsync<BlockFormatException>(async () => await reader.OpenDatasetAsync(reader.Meta.Datasets[0], ct));
+        Assert.ThrowsAny<BlockFormatException>(() => reader.OpenDataset(reader.Meta.Datasets[0], bytes.AsMemory(0, 10)));
     }
 }
