@@ -8,7 +8,6 @@ internal sealed partial class SymbolTableBuilder
     public void Encode(ByteSink output)
     {
         EncodeStrings(_strings, output);
-        var mark = output.Length; System.Console.Error.WriteLine($"DIAG strings {_strings.Count} raw {mark}");
 
         output.WriteVarint(_mappings.Count);
         foreach (var m in _mappings)
@@ -41,12 +40,9 @@ internal sealed partial class SymbolTableBuilder
             output.WriteByte(m.Flags);
         }
 
-        System.Console.Error.WriteLine($"DIAG mappings {_mappings.Count} raw {output.Length - mark}"); mark = output.Length;
         EncodeFunctions(output);
-        System.Console.Error.WriteLine($"DIAG functions {_functions.Count} raw {output.Length - mark}"); mark = output.Length;
         var order = LocationOrder(out var rank);
         EncodeLocations(output, order);
-        System.Console.Error.WriteLine($"DIAG locations {_locations.Count} lines {_lineCount} raw {output.Length - mark}"); mark = output.Length;
 
         output.WriteVarint(_nodeCount - 1);
         for (var i = 1; i < _nodeCount; i++)
@@ -58,10 +54,9 @@ internal sealed partial class SymbolTableBuilder
         for (var i = 1; i < _nodeCount; i++)
         {
             var location = rank[_nodeLocation[i]];
-            output.WriteVarint(location);
+            output.WriteZigZag(location - previous);
             previous = location;
         }
-        System.Console.Error.WriteLine($"DIAG nodes {_nodeCount} raw {output.Length - mark}");
     }
 
     /// <summary>A string table: count, the UTF-8 length of each string, then all the bytes.</summary>

@@ -196,9 +196,10 @@ internal sealed class SymbolsSection
             lineFunction[i] = Cumulative(ref source, ref previous, functions, "function");
         }
 
+        long previousLine = 0;
         for (var i = 0; i < lineCount; i++)
         {
-            lineNumber[i] = source.ReadZigZag();
+            lineNumber[i] = previousLine = unchecked(previousLine + source.ReadZigZag());
         }
 
         var lines = new LineEntry[lineCount];
