@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics.CodeAnalysis;
 
 namespace Dapr.Profiler.Block;
 
@@ -89,7 +88,4 @@ public static class BlockFormat
         (var q, < 0) => q - 1,
         (var q, _) => q,
     };
-
-    [DoesNotReturn]
-    internal static void Corrupt(string message) => throw new BlockFormatException(message);
 }

@@ -38,6 +38,21 @@ public static class BlockMetaExtensions
         return meta.GetString(dataset.Name);
     }
 
+    /// <summary>The datasets of one tenant (and service, when given), in block order.</summary>
+    public static IEnumerable<Dataset> FindDatasets(this BlockMeta meta, string tenant, string? service = null)
+    {
+        ArgumentNullException.ThrowIfNull(meta);
+        ArgumentNullException.ThrowIfNull(tenant);
+        foreach (var dataset in meta.Datasets)
+        {
+            if (string.Equals(meta.GetString(dataset.Tenant), tenant, StringComparison.Ordinal)
+                && (service is null || string.Equals(meta.GetString(dataset.Name), service, StringComparison.Ordinal)))
+            {
+                yield return dataset;
+            }
+        }
+    }
+
     /// <summary>The dataset's label sets: one <c>{__profile_type__, service_name}</c> per profile type.</summary>
     public static IReadOnlyList<LabelSet> GetLabelSets(this BlockMeta meta, Dataset dataset)
     {

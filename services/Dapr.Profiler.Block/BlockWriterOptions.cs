@@ -9,7 +9,7 @@ public sealed class BlockWriterOptions
     public BlockCompression Compression { get; init; } = BlockCompression.Brotli;
 
     /// <summary>Brotli quality (0–11) or deflate level (1–9).</summary>
-    public int CompressionLevel { get; init; } = 5;
+    public int CompressionLevel { get; init; } = 4;
 
     /// <summary>
     /// Drops a row when an earlier row of the same series has the same timestamp (at-least-once duplicates, as

@@ -30,10 +30,6 @@ internal sealed partial class DatasetBuilder
 
     public int RowCount => _rowCount;
 
-    public int SeriesCount => _seriesLabels.Count;
-
-    public long SampleCount => _sampleCount;
-
     public long MinTimestamp { get; private set; } = long.MaxValue;
 
     public long MaxTimestamp { get; private set; } = long.MinValue;

@@ -35,13 +35,6 @@ internal sealed partial class SymbolTableBuilder
         _nodeLocation[0] = -1;
     }
 
-    public int StringCount => _strings.Count;
-
-    public int LocationCount => _locations.Count;
-
-    /// <summary>Stack nodes, the root (empty stack, id 0) included.</summary>
-    public int NodeCount => _nodeCount;
-
     public ReadOnlySpan<LineEntry> LinesOf(in LocationKey location) => _lines.AsSpan(location.LineStart, location.LineCount);
 
     public int AddString(string value)

@@ -5,10 +5,11 @@ internal static class BenchCommand
 {
     public static Task<int> RunAsync(Arguments args, TextWriter output)
     {
-        var what = args.RequiredPositional(0, "what to benchmark (decode)");
+        var what = args.RequiredPositional(0, "what to benchmark (decode or block)");
         return what switch
         {
             "decode" => Task.FromResult(DecodeBench.Run(args, output)),
+            "block" => Task.FromResult(BlockBench.Run(args, output)),
             _ => throw new UsageException($"unknown benchmark \"{what}\""),
         };
     }

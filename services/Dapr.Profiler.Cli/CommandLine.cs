@@ -13,6 +13,7 @@ internal static class CommandLine
           flamegraph FILE [--sample-type T] [--max-nodes N]
                                                          print the flame graph as querier.v1 FlameGraph JSON
           bench decode [--corpus DIR] [--seconds S]      pprof decode + normalise throughput vs raw protobuf parsing
+          bench block [--corpus DIR] [--seconds S]       block bytes per profile vs gzipped pprof; block write/read speed
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)

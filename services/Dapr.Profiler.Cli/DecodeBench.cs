@@ -14,9 +14,15 @@ internal static class DecodeBench
 {
     public static int Run(Arguments args, TextWriter output)
     {
-        var dir = args.Option("corpus") ?? CorpusLocator.FindDefault();
+        var dirs = args.Option("corpus") is { } given ? [given] : CorpusLocator.FindDefaultWithBench();
+        var dir = string.Join(", ", dirs);
         var seconds = args.LongOption("seconds") ?? 3;
-        var files = Directory.GetFiles(dir, "*.pb.gz").Order(StringComparer.Ordinal).ToArray();
+        if (seconds <= 0)
+        {
+            throw new UsageException("--seconds must be positive");
+        }
+
+        var files = dirs.SelectMany(d => Directory.GetFiles(d, "*.pb.gz")).Order(StringComparer.Ordinal).ToArray();
         if (files.Length == 0)
         {
             throw new UsageException($"no *.pb.gz profiles in {dir}");
@@ -100,5 +106,13 @@ internal static class CorpusLocator
         }
 
         throw new UsageException("the corpus (tests/testdata/profiles) was not found; pass --corpus DIR");
+    }
+
+    /// <summary>The corpus plus the extra real profiles kept for benchmarks (tests/testdata/bench).</summary>
+    public static string[] FindDefaultWithBench()
+    {
+        var profiles = FindDefault();
+        var bench = Path.Combine(Path.GetDirectoryName(profiles)!, "bench");
+        return Directory.Exists(bench) ? [profiles, bench] : [profiles];
     }
 }

@@ -44,7 +44,7 @@ public sealed class LabelSet : IReadOnlyList<LabelPair>, IEquatable<LabelSet>
         return new LabelSet(array);
     }
 
-    public static LabelSet Create(params ReadOnlySpan<LabelPair> labels) => Create(labels.ToArray());
+    public static LabelSet Create(params ReadOnlySpan<LabelPair> labels) => Create((IEnumerable<LabelPair>)labels.ToArray());
 
     /// <summary>Returns the value of a label, or null when the set does not have it.</summary>
     public string? Get(string name)

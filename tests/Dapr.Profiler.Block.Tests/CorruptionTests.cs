@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using Dapr.Profiler.Model;
-
 namespace Dapr.Profiler.Block.Tests;
 
 public sealed class CorruptionTests
@@ -267,6 +265,5 @@ public sealed class CorruptionTests
         var corrupt = BlockSurgery.WithSection(Sample.Value, 0, BlockFormat.SeriesSection, BlockSurgery.Encode(raw));
         var error = Assert.ThrowsAny<BlockFormatException>(() => ReadEverything(corrupt));
         Assert.Contains("label", error.Message, StringComparison.Ordinal);
-        _ = LabelNames.ServiceName;
     }
 }

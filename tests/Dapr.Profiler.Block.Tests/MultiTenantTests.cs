@@ -28,7 +28,7 @@ public sealed class MultiTenantTests
 
         foreach (var (tenant, profile) in new[] { ("tenant-a", profileA), ("tenant-b", profileB) })
         {
-            var dataset = meta.Datasets.Single(d => meta.GetTenant(d) == tenant && meta.GetServiceName(d) == "checkout");
+            var dataset = Assert.Single(meta.FindDatasets(tenant, "checkout"));
             var data = reader.OpenDataset(dataset);
             Assert.Equal(tenant, data.Tenant);
             Assert.Equal(2, data.RowCount);
@@ -40,6 +40,8 @@ public sealed class MultiTenantTests
             }
         }
 
+        Assert.Equal(2, meta.FindDatasets("tenant-a").Count());
+        Assert.Empty(meta.FindDatasets("tenant-c"));
         var cart = reader.OpenDataset(meta.Datasets[0]);
         Assert.Equal(20_000, meta.Datasets[0].MinTime);
         Assert.Equal(10_000, meta.Datasets[1].MaxTime);

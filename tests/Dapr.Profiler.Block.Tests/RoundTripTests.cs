@@ -1,5 +1,4 @@
 using Dapr.Profiler.Model;
-using Dapr.Profiler.Protos.Pprof;
 
 namespace Dapr.Profiler.Block.Tests;
 
@@ -156,13 +155,12 @@ public sealed class RoundTripTests
             twice.Add("t", s);
         }
 
-        var (twoSeries, meta) = twice.Build(Ulid.NewUlid().ToString(), 0, 0, "tests");
+        var (_, meta) = twice.Build(Ulid.NewUlid().ToString(), 0, 0, "tests");
         var symbols = BlockFormat.SymbolsSection;
         Assert.Equal(
             BlockReader.ReadMeta(oneSeries).Datasets[0].SectionSizes[symbols],
             meta.Datasets[0].SectionSizes[symbols]);
         Assert.Equal(2u, meta.Datasets[0].SeriesCount);
-        _ = twoSeries;
     }
 
     [Fact]
@@ -197,6 +195,4 @@ public sealed class RoundTripTests
         Assert.Equal("host", read.GetCreatedBy());
         Assert.Equal((ulong)bytes.Length, read.Size);
     }
-
-    internal static Profile Clone(Profile profile) => profile.Clone();
 }
