@@ -1,0 +1,49 @@
+namespace Dapr.Profiler.Mesh;
+
+/// <summary>Every name the mesh uses: app-ids, components, topics, service methods. Defined once, here.</summary>
+public static class DaprNames
+{
+    /// <summary>App-ids, one per service (also the values of <c>--target</c>).</summary>
+    public static class AppIds
+    {
+        public const string Distributor = "distributor";
+        public const string SegmentWriter = "segment-writer";
+        public const string Metastore = "metastore";
+        public const string CompactionScheduler = "compaction-scheduler";
+        public const string CompactionWorker = "compaction-worker";
+        public const string QueryFrontend = "query-frontend";
+        public const string QueryBackend = "query-backend";
+
+        public static IReadOnlyList<string> All { get; } =
+            [Distributor, SegmentWriter, Metastore, CompactionScheduler, CompactionWorker, QueryFrontend, QueryBackend];
+    }
+
+    /// <summary>Dapr component names (components/*.yaml).</summary>
+    public static class Components
+    {
+        public const string PubSub = "pubsub";
+        public const string ObjectStore = "objectstore";
+        public const string ActorStateStore = "actorstore";
+    }
+
+    /// <summary>Pub/sub topics.</summary>
+    public static class Topics
+    {
+        public const string Profiles = "profiles";
+        public const string ProfilesDeadLetter = "profiles-deadletter";
+        public const string CompactionJobs = "compaction-jobs";
+    }
+
+    /// <summary>Service methods, invoked as <c>/v1.0/invoke/{appId}/method/{method}</c> with protobuf bodies.</summary>
+    public static class Methods
+    {
+        public const string SegmentWriterPush = "segmentwriter.v1.SegmentWriterService/Push";
+        public const string MetastoreAddBlock = "metastore.v1.IndexService/AddBlock";
+        public const string MetastoreQueryMetadata = "metastore.v1.MetadataQueryService/QueryMetadata";
+        public const string MetastoreProfileTypes = "metastore.v1.MetadataQueryService/ProfileTypes";
+        public const string MetastoreLabelNames = "metastore.v1.MetadataQueryService/LabelNames";
+        public const string MetastoreLabelValues = "metastore.v1.MetadataQueryService/LabelValues";
+        public const string MetastoreSeriesLabels = "metastore.v1.MetadataQueryService/SeriesLabels";
+        public const string MetastoreTenantStats = "metastore.v1.TenantService/GetTenantStats";
+    }
+}
