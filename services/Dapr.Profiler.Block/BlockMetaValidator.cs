@@ -23,6 +23,11 @@ internal static class BlockMetaValidator
         {
             throw new BlockFormatException($"metadata is not a valid BlockMeta: {ex.Message}", ex);
         }
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentOutOfRangeException or OverflowException)
+        {
+            // Google.Protobuf's span parser can index past the end on a length prefix near 2^31.
+            throw new BlockFormatException("metadata is not a valid BlockMeta: a length prefix runs past its end", ex);
+        }
 
         if (meta.FormatVersion != BlockFormat.Version)
         {
@@ -52,7 +57,7 @@ internal static class BlockMetaValidator
     {
         CheckString(dataset.Tenant, strings, "dataset tenant");
         CheckString(dataset.Name, strings, "dataset name");
-        var name = $"dataset at offset {dataset.Offset}";
+        var name = "dataset at offset " + dataset.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (dataset.Offset < BlockFormat.HeaderSize || dataset.Offset > (ulong)dataEnd || dataset.Size > (ulong)dataEnd - dataset.Offset)
         {
             throw new BlockFormatException($"{name} of {dataset.Size} bytes lies outside the data area [{BlockFormat.HeaderSize}, {dataEnd})");
@@ -95,9 +100,17 @@ internal static class BlockMetaValidator
                 throw new BlockFormatException($"dataset labels have an invalid pair count {n}");
             }
 
-            for (var k = 0; k < n * 2; k++)
+            var names = new HashSet<int>();
+            for (var k = 0; k < n; k++)
             {
-                CheckString(labels[i++], strings, "dataset label");
+                CheckString(labels[i], strings, "dataset label");
+                CheckString(labels[i + 1], strings, "dataset label");
+                if (!names.Add(labels[i]))
+                {
+                    throw new BlockFormatException($"a dataset label set names string {labels[i]} twice");
+                }
+
+                i += 2;
             }
         }
     }

@@ -95,8 +95,10 @@ internal sealed partial class DatasetBuilder
         sampleCount = 0;
         for (var i = 0; i < keys.Length; i++)
         {
-            if (dropDuplicates && count > 0 && rows[count - 1].Series == keys[i].Series && rows[count - 1].Timestamp == keys[i].Timestamp)
+            if (dropDuplicates && IsDuplicate(rows, count, keys[i]))
             {
+                // An at-least-once redelivery of the same profile; two different profiles of one series that share
+                // a timestamp (two pods of one service in the same second) are both kept.
                 continue;
             }
 
@@ -107,6 +109,26 @@ internal sealed partial class DatasetBuilder
 
         return count == rows.Length ? rows : rows[..count];
     }
+
+    /// <summary>Whether a kept row of the same series and timestamp has exactly the same samples.</summary>
+    private bool IsDuplicate(RowEntry[] kept, int count, RowSortKey key)
+    {
+        var candidate = _rows[key.Index];
+        for (var j = count - 1; j >= 0 && kept[j].Series == key.Series && kept[j].Timestamp == key.Timestamp; j--)
+        {
+            if (SameSamples(kept[j], candidate))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool SameSamples(RowEntry a, RowEntry b) =>
+        a.SampleCount == b.SampleCount
+        && _stackIds.AsSpan(a.SampleStart, a.SampleCount).SequenceEqual(_stackIds.AsSpan(b.SampleStart, b.SampleCount))
+        && _values.AsSpan(a.SampleStart, a.SampleCount).SequenceEqual(_values.AsSpan(b.SampleStart, b.SampleCount));
 
     private void AddMetaLabels(Dataset dataset, MetaStringTable strings, int maxValues)
     {

@@ -54,11 +54,19 @@ internal sealed partial class DatasetBuilder
 
         var samples = profile.Sample;
         var valueIndex = series.ValueIndex;
-        EnsureSampleCapacity(samples.Count);
+        var subset = series.SampleIndexes;
+        var sampleCount = series.SampleCount;
+        EnsureSampleCapacity(sampleCount);
         var start = _sampleCount;
         var count = 0;
-        for (var i = 0; i < samples.Count; i++)
+        for (var n = 0; n < sampleCount; n++)
         {
+            var i = subset is null ? n : subset[n];
+            if ((uint)i >= (uint)samples.Count)
+            {
+                throw new ArgumentException($"sample index {i} is out of range for a profile with {samples.Count} samples", nameof(series));
+            }
+
             var values = samples[i].Value;
             if ((uint)valueIndex >= (uint)values.Count)
             {

@@ -35,7 +35,12 @@ internal static class InspectCommand
         output.WriteLine("totals:");
         for (var i = 0; i < profile.SampleType.Count; i++)
         {
-            var total = profile.Sample.Sum(s => s.Value[i]);
+            Int128 total = 0;
+            foreach (var sample in profile.Sample)
+            {
+                total += sample.Value[i];
+            }
+
             output.WriteLine(string.Create(Inv, $"  {file.SampleTypeName(i),-16} {total,20} {file.SampleUnit(i)}"));
         }
 

@@ -37,8 +37,16 @@ public static class AtTime
             return now;
         }
 
-        var offset = RelativeOffset(cleaned.AsSpan(start + 1));
-        return now + (sign * offset);
+        try
+        {
+            var offset = RelativeOffset(cleaned.AsSpan(start + 1));
+            return now + (sign * offset);
+        }
+        catch (Exception ex) when (ex is OverflowException or ArgumentOutOfRangeException)
+        {
+            // An offset beyond what a date can hold: Pyroscope's parser never fails, so neither does this one.
+            return now;
+        }
     }
 
     private static DateTimeOffset Absolute(string digits, DateTimeOffset now)

@@ -15,7 +15,11 @@ namespace Dapr.Profiler.Model;
 /// </remarks>
 public sealed class LabelMatcher : IEquatable<LabelMatcher>
 {
-    private const RegexOptions Options = RegexOptions.CultureInvariant;
+    /// <summary>
+    /// Linear-time matching (no backtracking, like Go's RE2, which also has no backreferences or lookarounds),
+    /// so a hostile pattern cannot burn a query's CPU.
+    /// </summary>
+    private const RegexOptions Options = RegexOptions.CultureInvariant | RegexOptions.NonBacktracking;
 
     private readonly Regex? _regex;
 
@@ -151,12 +155,14 @@ public sealed class LabelMatcher : IEquatable<LabelMatcher>
             // Parse the pattern on its own first: wrapped in a group, an unbalanced pattern such as "a)|(b" would
             // compile but no longer be anchored.
             _ = new Regex(pattern, Options, RegexMatchTimeout);
-            var anchored = new Regex("^(?:" + pattern + ")\\z", Options, RegexMatchTimeout);
+            // Anchored as Prometheus does, with "." matching newlines too: ^(?s:re)$.
+            var anchored = new Regex("^(?s:" + pattern + ")\\z", Options, RegexMatchTimeout);
             error = null;
             return anchored;
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
+            // NotSupportedException: constructs the linear-time engine cannot run (backreferences, lookarounds).
             error = ex.Message;
             return null;
         }

@@ -33,6 +33,13 @@ public sealed class NormalizationOptions
     [Range(1, 10_000_000)]
     public int MaxSamplesPerProfile { get; init; } = 16_000;
 
+    /// <summary>
+    /// Most series one profile may split into through its sample labels (pprof labels such as a request path);
+    /// more is rejected as a cardinality explosion rather than stored.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxSeriesPerProfile { get; init; } = 1_000;
+
     /// <summary>Longest symbol string; longer ones keep their last characters (Pyroscope: 65535).</summary>
     [Range(16, 1_000_000)]
     public int MaxSymbolValueLength { get; init; } = 65_535;

@@ -11,7 +11,13 @@ public sealed partial class SeriesNormalizer
         LabelNames.Delta, "__order__", LabelNames.SessionId,
     };
 
-    /// <summary>Sample labels that stay on samples instead of becoming series labels.</summary>
+    /// <summary>Labels every series gets from its profile type; a pushed value would only clash with them.</summary>
+    private static readonly HashSet<string> SeriesReserved = new(StringComparer.Ordinal)
+    {
+        LabelNames.ProfileType, LabelNames.Type, LabelNames.Unit, LabelNames.PeriodType, LabelNames.PeriodUnit, LabelNames.ServiceNameCopy,
+    };
+
+    /// <summary>Sample labels that are not stored as series labels (trace and span ids).</summary>
     private static readonly HashSet<string> SampleOnlyLabels = new(StringComparer.Ordinal) { "trace_id", "span_id", "profile_id" };
 
     /// <summary>Validates and sanitises pushed labels; adds <c>service_name="unknown_service"</c> when absent.</summary>
@@ -22,9 +28,9 @@ public sealed partial class SeriesNormalizer
         var byName = new Dictionary<string, string>(labels.Count + 1, StringComparer.Ordinal);
         foreach (var label in labels)
         {
-            if (label.Value.Length == 0 || DroppedLabels.Contains(label.Name))
+            if (label.Value.Length == 0 || DroppedLabels.Contains(label.Name) || IsReservedBySeries(label.Name))
             {
-                // An empty value means the label is absent.
+                // An empty value means the label is absent; reserved names are the server's to set.
                 continue;
             }
 
@@ -38,6 +44,8 @@ public sealed partial class SeriesNormalizer
 
         return Validate(byName, labels);
     }
+
+    private static bool IsReservedBySeries(string name) => SeriesReserved.Contains(name);
 
     private void AddSanitized(Dictionary<string, string> byName, LabelPair label, IReadOnlyList<LabelPair> all)
     {
@@ -121,73 +129,133 @@ public sealed partial class SeriesNormalizer
     }
 
     /// <summary>
-    /// Groups samples by their string labels (except trace and span ids, which stay on samples) and gives each
-    /// group the series labels plus its sample labels; series labels win on a clash. Most profiles have no
-    /// sample labels and come back whole as a single group.
+    /// Groups samples by their string labels (except trace and span ids, which are not stored) and gives each
+    /// group the series labels plus its sample labels; series labels win on a clash. Groups share the profile:
+    /// each gets the indexes of its samples. Most profiles have no sample labels and come back as one group
+    /// with a null index list (all samples).
     /// </summary>
-    private List<(LabelSet Labels, Profile Profile)> SplitBySampleLabels(Profile profile, LabelSet baseLabels)
+    /// <exception cref="ProfileTooLargeException">More groups than <see cref="NormalizationOptions.MaxSeriesPerProfile"/>.</exception>
+    private List<(LabelSet Labels, List<int>? Samples)> SplitBySampleLabels(Profile profile, LabelSet baseLabels)
     {
         var strings = profile.StringTable;
-        Dictionary<LabelSet, List<Sample>>? groups = null;
-        var plain = new List<Sample>();
-        foreach (var sample in profile.Sample)
+        var samples = profile.Sample;
+        Dictionary<string, List<int>>? groups = null;
+        Dictionary<string, LabelSet>? labelsByKey = null;
+        List<int>? plain = null;
+        var key = new System.Text.StringBuilder();
+        for (var i = 0; i < samples.Count; i++)
         {
-            List<LabelPair>? sampleLabels = null;
-            var sampleLabelList = sample.Label;
-            for (var j = 0; j < sampleLabelList.Count; j++)
+            key.Clear();
+            var labels = samples[i].Label;
+            for (var j = 0; j < labels.Count; j++)
             {
-                var label = sampleLabelList[j];
-                var key = strings[(int)label.Key];
-                if (label.Str == 0 || SampleOnlyLabels.Contains(key) || baseLabels.Get(key) is not null)
+                var label = labels[j];
+                if (label.Str != 0 && IsSplitKey(strings[(int)label.Key], baseLabels))
                 {
-                    continue;
+                    key.Append(label.Key).Append('=').Append(label.Str).Append(',');
                 }
-
-                sampleLabels ??= [];
-                sampleLabels.Add(new LabelPair(key, strings[(int)label.Str]));
             }
 
-            if (sampleLabels is null)
+            if (key.Length == 0)
             {
-                plain.Add(sample);
+                (plain ??= []).Add(i);
                 continue;
             }
 
-            groups ??= [];
-            var merged = NormalizeLabels([.. baseLabels, .. sampleLabels.DistinctBy(l => l.Name)]);
-            if (!groups.TryGetValue(merged, out var list))
+            groups ??= new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            var text = key.ToString();
+            if (!groups.TryGetValue(text, out var list))
             {
-                groups.Add(merged, list = []);
+                if (groups.Count >= Options.MaxSeriesPerProfile)
+                {
+                    throw new ProfileTooLargeException(
+                        nameof(NormalizationOptions.MaxSeriesPerProfile),
+                        Options.MaxSeriesPerProfile,
+                        $"the sample labels of the profile make more than {Options.MaxSeriesPerProfile} series ({nameof(NormalizationOptions.MaxSeriesPerProfile)})");
+                }
+
+                groups.Add(text, list = []);
+                (labelsByKey ??= new(StringComparer.Ordinal))[text] = GroupLabels(profile, samples[i], baseLabels);
             }
 
-            list.Add(sample);
+            list.Add(i);
         }
 
         if (groups is null)
         {
-            return [(baseLabels, profile)];
+            return [(baseLabels, null)];
         }
 
-        var result = new List<(LabelSet Labels, Profile Profile)>(groups.Count + 1);
-        if (plain.Count > 0)
+        var result = new List<(LabelSet Labels, List<int>? Samples)>(groups.Count + 1);
+        if (plain is not null)
         {
-            result.Add((baseLabels, WithSamples(profile, plain)));
+            result.Add((baseLabels, plain));
         }
 
-        foreach (var (labels, samples) in groups)
+        // Two raw label combinations can normalise to the same labels (duplicate keys): merge their samples.
+        foreach (var same in groups.GroupBy(g => labelsByKey![g.Key]))
         {
-            result.Add((labels, WithSamples(profile, samples)));
+            var indexes = same.SelectMany(g => g.Value).Order().ToList();
+            result.Add((same.Key, indexes));
         }
 
         return result;
     }
 
-    private static Profile WithSamples(Profile profile, List<Sample> samples)
+    /// <summary>Whether a sample label key becomes a series label.</summary>
+    private bool IsSplitKey(string key, LabelSet baseLabels)
     {
-        var copy = profile.Clone();
-        copy.Sample.Clear();
-        copy.Sample.AddRange(samples);
-        return copy;
+        if (SampleOnlyLabels.Contains(key) || key.StartsWith("__", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        return baseLabels.Get(SampleLabelName(key)) is null;
+    }
+
+    /// <summary>
+    /// The series label name of a sample label key. Producers pick these freely (Go's pprof.Labels allow any
+    /// text), so with sanitisation on, characters a label name cannot hold become <c>_</c> instead of the whole
+    /// profile being rejected.
+    /// </summary>
+    private string SampleLabelName(string key)
+    {
+        if (!Options.SanitizeLabelNames)
+        {
+            return key;
+        }
+
+        var chars = key.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            var c = chars[i];
+            if (!(char.IsAsciiLetter(c) || c == '_' || (i > 0 && char.IsAsciiDigit(c))))
+            {
+                chars[i] = '_';
+            }
+        }
+
+        return new string(chars);
+    }
+
+    private LabelSet GroupLabels(Profile profile, Sample sample, LabelSet baseLabels)
+    {
+        var strings = profile.StringTable;
+        var merged = new List<LabelPair>(baseLabels.Count + sample.Label.Count);
+        merged.AddRange(baseLabels);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var labels = sample.Label;
+        for (var j = 0; j < labels.Count; j++)
+        {
+            var label = labels[j];
+            var key = strings[(int)label.Key];
+            if (label.Str != 0 && IsSplitKey(key, baseLabels) && seen.Add(SampleLabelName(key)))
+            {
+                merged.Add(new LabelPair(SampleLabelName(key), strings[(int)label.Str]));
+            }
+        }
+
+        return NormalizeLabels(merged);
     }
 
     private static string Describe(IReadOnlyList<LabelPair> labels) =>

@@ -31,9 +31,9 @@ public sealed partial class SeriesNormalizer(NormalizationOptions options)
         profile.TimeNanos = timestamp;
         DropEmptySamples(profile);
         var result = new List<ProfileSeries>(profile.SampleType.Count);
-        foreach (var (groupLabels, groupProfile) in SplitBySampleLabels(profile, baseLabels))
+        foreach (var (groupLabels, samples) in SplitBySampleLabels(profile, baseLabels))
         {
-            AddSeriesPerSampleType(result, groupLabels, groupProfile, timestamp);
+            AddSeriesPerSampleType(result, groupLabels, profile, samples, timestamp);
         }
 
         return result;
@@ -144,7 +144,7 @@ public sealed partial class SeriesNormalizer(NormalizationOptions options)
         }
     }
 
-    private static void AddSeriesPerSampleType(List<ProfileSeries> result, LabelSet labels, Profile profile, long timestamp)
+    private static void AddSeriesPerSampleType(List<ProfileSeries> result, LabelSet labels, Profile profile, List<int>? samples, long timestamp)
     {
         var strings = profile.StringTable;
         var serviceName = labels.Get(LabelNames.ServiceName)!;
@@ -153,7 +153,7 @@ public sealed partial class SeriesNormalizer(NormalizationOptions options)
         var periodUnit = profile.PeriodType is { } pu ? strings[(int)pu.Unit] : string.Empty;
         for (var i = 0; i < profile.SampleType.Count; i++)
         {
-            if (!HasPositiveValue(profile, i))
+            if (!HasPositiveValue(profile, samples, i))
             {
                 continue;
             }
@@ -177,15 +177,17 @@ public sealed partial class SeriesNormalizer(NormalizationOptions options)
             seriesLabels.Add(new LabelPair(LabelNames.Type, type));
             seriesLabels.Add(new LabelPair(LabelNames.Unit, unit));
             seriesLabels.Add(new LabelPair(LabelNames.ProfileType, id.Id));
-            result.Add(new ProfileSeries(LabelSet.Create(seriesLabels), id, profile, i, timestamp));
+            result.Add(new ProfileSeries(LabelSet.Create(seriesLabels), id, profile, i, timestamp, samples));
         }
     }
 
-    private static bool HasPositiveValue(Profile profile, int index)
+    private static bool HasPositiveValue(Profile profile, List<int>? samples, int index)
     {
-        foreach (var sample in profile.Sample)
+        var all = profile.Sample;
+        var count = samples?.Count ?? all.Count;
+        for (var i = 0; i < count; i++)
         {
-            if (sample.Value[index] > 0)
+            if (all[samples is null ? i : samples[i]].Value[index] > 0)
             {
                 return true;
             }

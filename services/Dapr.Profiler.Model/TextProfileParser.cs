@@ -72,7 +72,14 @@ public static class TextProfileParser
 
             if (count != 0)
             {
-                stacks[stack] = checked(stacks.GetValueOrDefault(stack) + count);
+                try
+                {
+                    stacks[stack] = checked(stacks.GetValueOrDefault(stack) + count);
+                }
+                catch (OverflowException ex)
+                {
+                    throw new MalformedProfileException($"line {lineNumber}: the counts of \"{stack}\" add up past 2^63", ex);
+                }
             }
         }
 
@@ -132,7 +139,17 @@ public static class TextProfileParser
             }
 
             frames.Reverse();
-            var sample = new Sample { Value = { checked(count * multiplier) } };
+            long value;
+            try
+            {
+                value = checked(count * multiplier);
+            }
+            catch (OverflowException ex)
+            {
+                throw new MalformedProfileException($"the count {count} of \"{stack}\" overflows when scaled to nanoseconds", ex);
+            }
+
+            var sample = new Sample { Value = { value } };
             sample.LocationId.AddRange(frames);
             profile.Sample.Add(sample);
         }

@@ -251,8 +251,14 @@ public sealed partial class SegmentWriterService(
                 throw new ServiceException(ServiceStatus.InvalidArgument, $"value index {s.ValueIndex} is not a sample type of the profile");
             }
 
+            var samples = s.SampleIndexes.Count == 0 ? null : s.SampleIndexes;
+            if (samples is not null && samples.Any(i => (uint)i >= (uint)request.Profile.Sample.Count))
+            {
+                throw new ServiceException(ServiceStatus.InvalidArgument, "a sample index is not a sample of the profile");
+            }
+
             var labels = LabelSet.Create(s.Labels.Select(l => new LabelPair(l.Name, l.Value)));
-            result.Add(new ProfileSeries(labels, type, request.Profile, s.ValueIndex, s.TimestampNanos));
+            result.Add(new ProfileSeries(labels, type, request.Profile, s.ValueIndex, s.TimestampNanos, samples));
         }
 
         return result;

@@ -67,4 +67,28 @@ public sealed class InspectCommandTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public async Task Inspect_TotalsBeyondInt64_ArePrintedNotCrashed()
+    {
+        var profile = new Dapr.Profiler.Protos.Pprof.Profile();
+        profile.StringTable.Add(["", "samples", "count", "main"]);
+        profile.SampleType.Add(new Dapr.Profiler.Protos.Pprof.ValueType { Type = 1, Unit = 2 });
+        profile.Function.Add(new Dapr.Profiler.Protos.Pprof.Function { Id = 1, Name = 3 });
+        profile.Location.Add(new Dapr.Profiler.Protos.Pprof.Location { Id = 1, Line = { new Dapr.Profiler.Protos.Pprof.Line { FunctionId = 1 } } });
+        profile.Sample.Add(new Dapr.Profiler.Protos.Pprof.Sample { LocationId = { 1 }, Value = { (long.MaxValue / 2) + 1 } });
+        profile.Sample.Add(new Dapr.Profiler.Protos.Pprof.Sample { LocationId = { 1 }, Value = { (long.MaxValue / 2) + 1 } });
+        var path = Path.Combine(Path.GetTempPath(), $"dprof-big-{Guid.NewGuid():N}.pb");
+        await File.WriteAllBytesAsync(path, Google.Protobuf.MessageExtensions.ToByteArray(profile), TestContext.Current.CancellationToken);
+        try
+        {
+            var (code, stdout, _) = await CliRunner.InProcessAsync("inspect", path);
+            Assert.Equal(0, code);
+            Assert.Contains("9223372036854775808 count", stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

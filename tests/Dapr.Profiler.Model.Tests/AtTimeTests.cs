@@ -19,6 +19,9 @@ public sealed class AtTimeTests
     [InlineData("1_795_240_000", "2026-11-21T05:46:40Z")]
     [InlineData("", "2026-11-21T12:00:00Z")]
     [InlineData("garbage", "2026-11-21T12:00:00Z")]
+    [InlineData("now-99999999y", "2026-11-21T12:00:00Z")]
+    [InlineData("now-20000y", "2026-11-21T12:00:00Z")]
+    [InlineData("now+9000y", "2026-11-21T12:00:00Z")]
     public void Parse_FollowsPyroscopesRules(string text, string expected)
     {
         Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), AtTime.Parse(text, Now));

@@ -124,7 +124,66 @@ public sealed class SeriesNormalizerTests
 
         Assert.Equal(2, series.Count);
         Assert.Equal(["", "worker-1"], series.Select(s => s.Labels.Get("thread") ?? string.Empty).Order(StringComparer.Ordinal));
-        Assert.All(series, s => Assert.Single(s.Profile.Sample));
+        Assert.All(series, s => Assert.Equal(1, s.SampleCount));
+        Assert.Same(series[0].Profile, series[1].Profile);
+    }
+
+    [Fact]
+    public void ManyDistinctSampleLabels_ShareOneProfile_AndTooManyAreRejectedQuickly()
+    {
+        Profile Labelled(int count)
+        {
+            var profile = PprofDecoderTests.SmallProfile();
+            profile.StringTable.Add("request-path");
+            var key = profile.StringTable.Count - 1;
+            profile.Sample.Clear();
+            for (var i = 0; i < count; i++)
+            {
+                profile.StringTable.Add("/item/" + i);
+                profile.Sample.Add(new Sample { LocationId = { 2, 1 }, Value = { 1 }, Label = { new Label { Key = key, Str = profile.StringTable.Count - 1 } } });
+            }
+
+            return profile;
+        }
+
+        var series = SeriesNormalizer.Default.Normalize(Labelled(900), [new("__name__", "cpu"), new("service_name", "a")], 0, Now);
+        Assert.Equal(900, series.Count);
+        Assert.All(series, s => Assert.Same(series[0].Profile, s.Profile));
+        Assert.Equal("/item/17", series.Single(s => s.SampleIndexes![0] == 17).Labels.Get("request_path"));
+
+        var error = Assert.Throws<ProfileTooLargeException>(() =>
+            SeriesNormalizer.Default.Normalize(Labelled(16_000), [new("__name__", "cpu"), new("service_name", "a")], 0, Now));
+        Assert.Equal(nameof(NormalizationOptions.MaxSeriesPerProfile), error.LimitName);
+    }
+
+    [Fact]
+    public void PushedLabelsReservedForSeries_AreIgnored()
+    {
+        var series = SeriesNormalizer.Default.Normalize(
+            PprofDecoderTests.SmallProfile(),
+            [new("__name__", "process_cpu"), new("service_name", "a"), new("__type__", "fake"), new("__profile_type__", "fake")],
+            0,
+            Now);
+
+        var only = Assert.Single(series);
+        Assert.Equal("samples", only.Labels.Get("__type__"));
+        Assert.Equal(only.Type.Id, only.Labels.Get("__profile_type__"));
+    }
+
+    [Fact]
+    public void SampleLabelClashingWithADottedSeriesLabel_LosesToTheSeriesLabel()
+    {
+        var profile = PprofDecoderTests.SmallProfile();
+        profile.StringTable.Add(["otel.scope.name", "from-sample", "__unit__", "x"]);
+        var key = profile.StringTable.Count - 4;
+        profile.Sample[0].Label.Add(new Label { Key = key, Str = key + 1 });
+        profile.Sample[1].Label.Add(new Label { Key = key + 2, Str = key + 3 });
+
+        var series = SeriesNormalizer.Default.Normalize(profile, [new("__name__", "cpu"), new("otel.scope.name", "pushed")], 0, Now);
+
+        var only = Assert.Single(series);
+        Assert.Equal("pushed", only.Labels.Get("otel_scope_name"));
+        Assert.Equal("count", only.Labels.Get("__unit__"));
     }
 
     [Theory]

@@ -74,6 +74,15 @@ public sealed class TextProfileParserTests
     }
 
     [Theory]
+    [InlineData("a 9223372036854775807\na 1\n", 0)]
+    [InlineData("a 100000000000000000\n", 100)]
+    public void CountsThatOverflow_AreMalformed(string text, long sampleRate)
+    {
+        Assert.Throws<MalformedProfileException>(() =>
+            TextProfileParser.Parse(Encoding.UTF8.GetBytes(text), TextProfileFormat.Folded, TextProfileType.FromAppName("x").Type, sampleRate, 0));
+    }
+
+    [Theory]
     [InlineData("app", "app", "process_cpu", "samples")]
     [InlineData("my.app.alloc_space", "my.app", "memory", "alloc_space")]
     [InlineData("svc.goroutines", "svc", "goroutine", "goroutines")]
