@@ -5,11 +5,12 @@ internal static class BenchCommand
 {
     public static Task<int> RunAsync(Arguments args, TextWriter output)
     {
-        var what = args.RequiredPositional(0, "what to benchmark (decode or block)");
+        var what = args.RequiredPositional(0, "what to benchmark (decode, block or ingest)");
         return what switch
         {
             "decode" => Task.FromResult(DecodeBench.Run(args, output)),
             "block" => Task.FromResult(BlockBench.Run(args, output)),
+            "ingest" => IngestBench.RunAsync(args, output),
             _ => throw new UsageException($"unknown benchmark \"{what}\""),
         };
     }

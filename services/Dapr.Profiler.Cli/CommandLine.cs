@@ -14,6 +14,8 @@ internal static class CommandLine
                                                          print the flame graph as querier.v1 FlameGraph JSON
           bench decode [--corpus DIR] [--seconds S]      pprof decode + normalise throughput vs raw protobuf parsing
           bench block [--corpus DIR] [--seconds S]       block bytes per profile vs gzipped pprof; block write/read speed
+          bench ingest [--url URL] [--concurrency N | --rate R] [--seconds S] [--services N]
+                                                         push real profiles to a running server; throughput, ack latency
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)

@@ -1,0 +1,60 @@
+using Dapr.Profiler.SegmentWriter;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Dapr.Profiler.Distributor;
+
+/// <summary>Registers the distributor's services and maps its ingestion APIs.</summary>
+public static class DistributorExtensions
+{
+    /// <summary>The Pyroscope ingestion routes of <see cref="IngestApi"/>.</summary>
+    public static IReadOnlyList<string> IngestRoutes { get; } = ["/ingest", "/pyroscope/ingest"];
+
+    /// <summary>
+    /// Binds <see cref="DistributorOptions"/> from the <c>Distributor</c> section of <paramref name="configuration"/>
+    /// (validated at start) and registers <see cref="IngestPipeline"/>, <see cref="ShardPlacement"/>,
+    /// <see cref="IngestRateLimiter"/> and the APIs as singletons. <see cref="ISegmentWriterClient"/> defaults to
+    /// <see cref="SegmentWriterClient"/> over the mesh, which needs an <c>IServiceInvoker</c>; register another
+    /// implementation to replace it.
+    /// </summary>
+    public static IServiceCollection AddDistributor(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<DistributorOptions>()
+            .Bind(configuration.GetSection(DistributorOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ISegmentWriterClient, SegmentWriterClient>();
+        services.TryAddSingleton(sp => new ShardPlacement(sp.GetRequiredService<IOptions<DistributorOptions>>()));
+        services.TryAddSingleton<IngestRateLimiter>();
+        services.TryAddSingleton<IngestPipeline>();
+        services.TryAddSingleton<IngestApi>();
+        services.TryAddSingleton<PushApi>();
+        return services;
+    }
+
+    /// <summary>
+    /// Maps <c>POST /ingest</c>, <c>POST /pyroscope/ingest</c> and <c>POST /push.v1.PusherService/Push</c>.
+    /// The handlers read the raw body themselves (no form binding, no antiforgery).
+    /// </summary>
+    public static IEndpointRouteBuilder MapDistributorApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        foreach (var route in IngestRoutes)
+        {
+            endpoints.MapPost(route, context => context.RequestServices.GetRequiredService<IngestApi>().HandleAsync(context))
+                .WithDisplayName("Pyroscope ingest " + route);
+        }
+
+        endpoints.MapPost(PushApi.Route, context => context.RequestServices.GetRequiredService<PushApi>().HandleAsync(context))
+            .WithDisplayName("push.v1.PusherService/Push");
+        return endpoints;
+    }
+}

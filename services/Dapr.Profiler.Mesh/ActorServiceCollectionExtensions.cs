@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Dapr.Profiler.Mesh;
+
+/// <summary>Registers the in-process actor runtime and the actor types a service hosts.</summary>
+public static class ActorServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds <see cref="ActorRuntimeOptions"/> from the <c>Actors</c> section (validated at start) and registers
+    /// <see cref="InProcessActorRuntime"/> as the <see cref="IActorInvoker"/> and as a hosted service, with the
+    /// <see cref="ActorRegistry"/> built from every <see cref="AddActor{TActor}"/> call.
+    /// </summary>
+    public static IServiceCollection AddInProcessActorRuntime(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<ActorRuntimeOptions>()
+            .Bind(configuration.GetSection(ActorRuntimeOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActorRuntimeOptions>, ActorRuntimeOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp =>
+        {
+            var registry = new ActorRegistry();
+            foreach (var registration in sp.GetServices<ActorTypeSetup>())
+            {
+                registration.Apply(registry, sp);
+            }
+
+            return registry;
+        });
+        services.TryAddSingleton<InProcessActorRuntime>();
+        services.TryAddSingleton<IActorInvoker>(sp => sp.GetRequiredService<InProcessActorRuntime>());
+        services.AddHostedService(sp => sp.GetRequiredService<InProcessActorRuntime>());
+        return services;
+    }
+
+    /// <summary>Hosts an actor type: <paramref name="factory"/> makes each activation's actor, with services at hand.</summary>
+    public static IServiceCollection AddActor<TActor>(
+        this IServiceCollection services,
+        string actorType,
+        Func<IServiceProvider, ActorHost, TActor> factory,
+        Action<ActorMethodMap<TActor>>? methods = null)
+        where TActor : Actor
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(factory);
+        services.AddSingleton(new ActorTypeSetup((registry, sp) => registry.RegisterActor(actorType, host => factory(sp, host), methods)));
+        return services;
+    }
+
+    private sealed class ActorTypeSetup(Action<ActorRegistry, IServiceProvider> apply)
+    {
+        public void Apply(ActorRegistry registry, IServiceProvider services) => apply(registry, services);
+    }
+}

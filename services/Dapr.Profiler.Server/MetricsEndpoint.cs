@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+using Dapr.Profiler.SegmentWriter;
+
+namespace Dapr.Profiler.Server;
+
+/// <summary><c>GET /metrics</c>: a few counters in the Prometheus text format, read by the ingest bench.</summary>
+internal static class MetricsEndpoint
+{
+    public static async Task WriteAsync(HttpContext context)
+    {
+        var text = new StringBuilder();
+        if (context.RequestServices.GetService<SegmentWriterMetrics>() is { } writer)
+        {
+            Counter(text, "dprof_segment_objects_written_total", "Segment objects written to object storage.", writer.ObjectsWritten);
+            Counter(text, "dprof_segment_bytes_written_total", "Bytes of segment objects written.", writer.BytesWritten);
+            Counter(text, "dprof_segment_pushes_acknowledged_total", "Pushes acknowledged after their segment was durable.", writer.PushesAcknowledged);
+            Counter(text, "dprof_segment_failures_total", "Segments that could not be stored (their pushes failed).", writer.SegmentsFailed);
+            Counter(text, "dprof_segment_dlq_writes_total", "Segments whose metadata went to the DLQ.", writer.DlqWrites);
+        }
+
+        var (rss, peak) = ProcessMemory.Read();
+        Gauge(text, "process_resident_memory_bytes", "Resident set size.", rss);
+        Gauge(text, "process_resident_memory_peak_bytes", "Peak resident set size (VmHWM).", peak);
+        context.Response.ContentType = "text/plain; version=0.0.4";
+        await context.Response.WriteAsync(text.ToString(), context.RequestAborted);
+    }
+
+    private static void Counter(StringBuilder text, string name, string help, long value) => Metric(text, name, help, "counter", value);
+
+    private static void Gauge(StringBuilder text, string name, string help, long value) => Metric(text, name, help, "gauge", value);
+
+    private static void Metric(StringBuilder text, string name, string help, string type, long value) =>
+        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n{name} {value}\n");
+}
+
+/// <summary>Current and peak resident memory from /proc/self/status (Linux); the working set elsewhere.</summary>
+internal static class ProcessMemory
+{
+    public static (long Rss, long Peak) Read()
+    {
+        const string status = "/proc/self/status";
+        if (File.Exists(status))
+        {
+            long rss = 0, peak = 0;
+            foreach (var line in File.ReadLines(status))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    rss = Kilobytes(line);
+                }
+                else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    peak = Kilobytes(line);
+                }
+            }
+
+            return (rss, peak);
+        }
+
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return (process.WorkingSet64, process.PeakWorkingSet64);
+    }
+
+    private static long Kilobytes(string line)
+    {
+        var digits = new string(line.Where(char.IsAsciiDigit).ToArray());
+        return long.Parse(digits, CultureInfo.InvariantCulture) * 1024;
+    }
+}

@@ -1,0 +1,115 @@
+using Dapr.Profiler.Model;
+using Dapr.Profiler.Protos.Pprof;
+using Dapr.Profiler.TestKit;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Dapr.Profiler.Distributor.Tests;
+
+/// <summary>The reusable pipeline, without HTTP (as the pub/sub subscriber will use it).</summary>
+public sealed class IngestPipelineTests
+{
+    private readonly RecordingSegmentWriter _writer = new();
+
+    [Fact]
+    public async Task IngestAsync_OfAProfileWithSampleLabels_PushesOneRequestPerGroup()
+    {
+        var pipeline = Pipeline();
+        var labels = new List<LabelPair> { new("__name__", "process_cpu"), new("service_name", "api") };
+
+        var result = await pipeline.IngestAsync("anonymous", labels, LabelledProfile().ToByteArray(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(new IngestResult(1, 3, 3), result);
+        var pushes = _writer.Requests;
+        Assert.Equal(3, pushes.Select(p => p.Profile).Distinct(ReferenceEqualityComparer.Instance).Count());
+        Assert.Single(pushes.Select(p => p.ProfileId).Distinct());
+        Assert.Single(pushes.Select(p => p.Shard).Distinct());
+        var spans = Requests.SeriesLabels(pushes).Select(l => l.GetValueOrDefault("span_name", "-")).Order(StringComparer.Ordinal);
+        Assert.Equal(["-", "GET /a", "GET /b"], spans);
+        Assert.Equal(22, pushes.Sum(p => p.Profile.Sample.Sum(s => s.Value[0])));
+        Assert.All(pushes, Placement.AssertDefaultShard);
+
+        // The groups share the rest of the profile by reference instead of copying it.
+        Assert.Same(pushes[0].Profile.Location[0], pushes[1].Profile.Location[0]);
+    }
+
+    [Fact]
+    public async Task IngestAsync_WhenSampleLabelsMakeTooManySeries_NamesTheLimit()
+    {
+        var pipeline = Pipeline(new DistributorOptions { MaxSeriesPerProfile = 1 });
+        var labels = new List<LabelPair> { new("__name__", "process_cpu"), new("service_name", "api") };
+
+        var error = await Assert.ThrowsAsync<ProfileTooLargeException>(() =>
+            pipeline.IngestAsync("anonymous", labels, LabelledProfile().ToByteArray(), cancellationToken: TestContext.Current.CancellationToken));
+
+        Assert.Equal(nameof(DistributorOptions.MaxSeriesPerProfile), error.LimitName);
+        Assert.Empty(_writer.Requests);
+    }
+
+    [Fact]
+    public async Task IngestAsync_WithSeveralDatasetShards_SpreadsTheLabelGroupsButKeepsEachGroupWhole()
+    {
+        var pipeline = Pipeline(new DistributorOptions { NumShards = 64, DatasetShards = 64 });
+        for (var i = 0; i < 20; i++)
+        {
+            var labels = new List<LabelPair> { new("__name__", "process_cpu"), new("service_name", "api"), new("pod", $"pod-{i}") };
+            await pipeline.IngestAsync("anonymous", labels, Corpus.ReadProfile("go-cpu.pb.gz"), cancellationToken: TestContext.Current.CancellationToken);
+        }
+
+        Assert.InRange(_writer.Requests.Select(p => p.Shard).Distinct().Count(), 5, 20);
+        Assert.All(_writer.Requests, p => Assert.Equal(2, p.Series.Count));
+    }
+
+    [Fact]
+    public async Task PushAsync_KeepsTheSampleIdAndValidatesTheTenant()
+    {
+        var pipeline = Pipeline();
+        var push = Requests.PushOf(([("__name__", "process_cpu")], Corpus.ReadProfile("go-cpu.pb.gz")));
+        var id = Guid.NewGuid();
+        push.Series[0].Samples[0].ID = id.ToString();
+
+        var result = await pipeline.PushAsync(push, "tenant-7", TestContext.Current.CancellationToken);
+        var rejected = await Assert.ThrowsAsync<IngestRejectedException>(() => pipeline.PushAsync(push, "bad tenant", TestContext.Current.CancellationToken));
+
+        Assert.Equal(new IngestResult(1, 2, 1), result);
+        var stored = Assert.Single(_writer.Requests);
+        Assert.Equal("tenant-7", stored.TenantId);
+        Assert.Equal(id.ToByteArray(bigEndian: true), stored.ProfileId.ToByteArray());
+        Assert.Equal("unknown_service", stored.Series[0].Labels.Single(l => l.Name == "service_name").Value);
+        Assert.Equal(RejectionReason.InvalidArgument, rejected.Reason);
+    }
+
+    [Fact]
+    public async Task IngestAsync_OfAMalformedProfile_ThrowsAProfileException()
+    {
+        var pipeline = Pipeline();
+        await Assert.ThrowsAsync<MalformedProfileException>(() =>
+            pipeline.IngestAsync("anonymous", [new("__name__", "x")], new byte[] { 0x0a, 0xff }, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Empty(_writer.Requests);
+    }
+
+    private IngestPipeline Pipeline(DistributorOptions? options = null)
+    {
+        var o = Options.Create(options ?? new DistributorOptions());
+        return new IngestPipeline(o, _writer, new ShardPlacement(o), TimeProvider.System, NullLogger<IngestPipeline>.Instance);
+    }
+
+    /// <summary>Three samples: one without labels, two with different span_name labels.</summary>
+    private static Profile LabelledProfile()
+    {
+        var profile = new Profile { TimeNanos = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000 };
+        profile.StringTable.Add(["", "cpu", "nanoseconds", "main", "work", "span_name", "GET /a", "GET /b"]);
+        profile.SampleType.Add(new Protos.Pprof.ValueType { Type = 1, Unit = 2 });
+        profile.PeriodType = new Protos.Pprof.ValueType { Type = 1, Unit = 2 };
+        profile.Period = 10_000_000;
+        profile.Function.Add(new Function { Id = 1, Name = 3 });
+        profile.Function.Add(new Function { Id = 2, Name = 4 });
+        profile.Location.Add(new Location { Id = 1, Line = { new Line { FunctionId = 1 } } });
+        profile.Location.Add(new Location { Id = 2, Line = { new Line { FunctionId = 2 } } });
+        profile.Sample.Add(new Sample { LocationId = { 2, 1 }, Value = { 10 }, Label = { new Label { Key = 5, Str = 6 } } });
+        profile.Sample.Add(new Sample { LocationId = { 2, 1 }, Value = { 5 }, Label = { new Label { Key = 5, Str = 7 } } });
+        profile.Sample.Add(new Sample { LocationId = { 1 }, Value = { 7 } });
+        return profile;
+    }
+}
