@@ -167,13 +167,14 @@ public sealed partial class SegmentWriterService(
             meta.Size = (ulong)bytes.Length;
             await UploadAsync(segment.ObjectKey, bytes);
             await RegisterAsync(segment, meta);
+            // Counted before the pushes are released, so /metrics never lags an acknowledgement.
+            metrics.SegmentWritten(bytes.Length, segment.Waiters.Count);
             var response = new PushResponse { BlockId = segment.Id.ToString() };
             foreach (var waiter in segment.Waiters)
             {
                 waiter.TrySetResult(response);
             }
 
-            metrics.SegmentWritten(bytes.Length, segment.Waiters.Count);
             var elapsed = time.GetElapsedTime(started);
             LogSegmentWritten(logger, segment.ObjectKey, bytes.Length, segment.Waiters.Count, elapsed.TotalMilliseconds);
         }
