@@ -12,6 +12,12 @@ internal static class CommandLine
           inspect FILE                                   summarise a pprof (gzip or raw) or folded profile
           flamegraph FILE [--sample-type T] [--max-nodes N]
                                                          print the flame graph as querier.v1 FlameGraph JSON
+          upload FILE --url URL --name 'app{k=v}' [--from T] [--tenant ID]
+                                                         send a pprof or folded profile to /ingest
+          query profile-types|labels|merge|series --url URL [--query '{service_name="x"}']
+                [--profile-type ID] [--from now-1h] [--to now] [--name LABEL] [--step S] [--group-by L]
+                [--output FILE.pb.gz] [--max-nodes N] [--format json] [--tenant ID]
+                                                         ask a server through querier.v1 (merge with --output writes pprof)
           bench decode [--corpus DIR] [--seconds S]      pprof decode + normalise throughput vs raw protobuf parsing
           bench block [--corpus DIR] [--seconds S]       block bytes per profile vs gzipped pprof; block write/read speed
           bench ingest [--url URL] [--concurrency N | --rate R] [--seconds S] [--services N]
@@ -28,6 +34,8 @@ internal static class CommandLine
                 "inspect" => InspectCommand.Run(parsed, stdout),
                 "flamegraph" => FlameGraphCommand.Run(parsed, stdout),
                 "bench" => await BenchCommand.RunAsync(parsed, stdout),
+                "upload" => await UploadCommand.RunAsync(parsed, stdout),
+                "query" => await QueryCommand.RunAsync(parsed, stdout),
                 "help" or "--help" or "-h" => Help(stdout),
                 _ => throw new UsageException(parsed.Command.Length == 0 ? "no command given" : $"unknown command \"{parsed.Command}\""),
             };
@@ -44,6 +52,11 @@ internal static class CommandLine
             return 1;
         }
         catch (IOException ex)
+        {
+            await stderr.WriteLineAsync($"dprof: {OneLine(ex.Message)}");
+            return 1;
+        }
+        catch (HttpRequestException ex)
         {
             await stderr.WriteLineAsync($"dprof: {OneLine(ex.Message)}");
             return 1;

@@ -27,16 +27,16 @@ public sealed class IngestFormsTests
     public async Task NodeRawPprof_WithTheRealClientUrl_StoresWallSeries()
     {
         await using var host = await DistributorHost.StartAsync();
-        var answer = await host.SendAsync(Requests.Ingest(
-            Requests.CapturedUrl("node-wall.pb.gz"), Requests.Bytes(Corpus.ReadProfile("node-wall.pb.gz"))));
+        var answer = await host.SendAsync(IngestRequests.Ingest(
+            IngestRequests.CapturedUrl("node-wall.pb.gz"), IngestRequests.Bytes(Corpus.ReadProfile("node-wall.pb.gz"))));
 
         Assert.Equal(200, answer.Status);
         Assert.Empty(answer.Body);
         var push = Assert.Single(host.Writer.Requests);
         Assert.Equal("anonymous", push.TenantId);
         Placement.AssertDefaultShard(push);
-        Assert.Equal(NodeWallTypes, Requests.ProfileTypes(host.Writer.Requests));
-        foreach (var labels in Requests.SeriesLabels(host.Writer.Requests))
+        Assert.Equal(NodeWallTypes, SegmentPushes.ProfileTypes(host.Writer.Requests));
+        foreach (var labels in SegmentPushes.SeriesLabels(host.Writer.Requests))
         {
             Assert.Equal("node-corpus", labels["service_name"]);
             Assert.Equal("wall", labels["__name__"]);
@@ -55,13 +55,13 @@ public sealed class IngestFormsTests
     public async Task NodeHeapRawPprof_WithTheRealClientUrl_StoresMemorySeries()
     {
         await using var host = await DistributorHost.StartAsync();
-        var answer = await host.SendAsync(Requests.Ingest(
-            Requests.CapturedUrl("node-heap.pb.gz"), Requests.Bytes(Corpus.ReadProfile("node-heap.pb.gz"))));
+        var answer = await host.SendAsync(IngestRequests.Ingest(
+            IngestRequests.CapturedUrl("node-heap.pb.gz"), IngestRequests.Bytes(Corpus.ReadProfile("node-heap.pb.gz"))));
 
         Assert.Equal(200, answer.Status);
         Assert.Equal(
             ["memory:inuse_objects:count:inuse_space:bytes", "memory:inuse_space:bytes:inuse_space:bytes"],
-            Requests.ProfileTypes(host.Writer.Requests));
+            SegmentPushes.ProfileTypes(host.Writer.Requests));
     }
 
     [Fact]
@@ -69,28 +69,28 @@ public sealed class IngestFormsTests
     {
         await using var host = await DistributorHost.StartAsync();
         var body = Corpus.ReadProfile("node-0.6.1-multipart.bin");
-        var answer = await host.SendAsync(Requests.Ingest(
-            Requests.CapturedUrl("node-0.6.1-multipart.bin"),
-            Requests.Bytes(body, Requests.CapturedContentType("node-0.6.1-multipart.bin"))));
+        var answer = await host.SendAsync(IngestRequests.Ingest(
+            IngestRequests.CapturedUrl("node-0.6.1-multipart.bin"),
+            IngestRequests.Bytes(body, IngestRequests.CapturedContentType("node-0.6.1-multipart.bin"))));
 
         Assert.Equal(200, answer.Status);
         Assert.Empty(answer.Body);
-        Assert.Equal(NodeWallTypes, Requests.ProfileTypes(host.Writer.Requests));
+        Assert.Equal(NodeWallTypes, SegmentPushes.ProfileTypes(host.Writer.Requests));
         var push = Assert.Single(host.Writer.Requests);
         Placement.AssertDefaultShard(push);
         Assert.Equal(Corpus.Expect("node-0.6.1-multipart.bin").TimeNanos, push.Series[0].TimestampNanos);
-        Assert.All(Requests.SeriesLabels(host.Writer.Requests), l => Assert.Equal("0.6.1", l["otel_scope_version"]));
+        Assert.All(SegmentPushes.SeriesLabels(host.Writer.Requests), l => Assert.Equal("0.6.1", l["otel_scope_version"]));
     }
 
     [Fact]
     public async Task GoMultipart_WithoutSampleTypeConfig_StoresCpuSeriesAndDropsTheSessionId()
     {
         await using var host = await DistributorHost.StartAsync();
-        var answer = await host.SendAsync(Requests.Ingest(GoQuery, Requests.Multipart(Corpus.ReadProfile("go-cpu.pb.gz"))));
+        var answer = await host.SendAsync(IngestRequests.Ingest(GoQuery, IngestRequests.Multipart(Corpus.ReadProfile("go-cpu.pb.gz"))));
 
         Assert.Equal(200, answer.Status);
-        Assert.Equal(GoCpuTypes, Requests.ProfileTypes(host.Writer.Requests));
-        foreach (var labels in Requests.SeriesLabels(host.Writer.Requests))
+        Assert.Equal(GoCpuTypes, SegmentPushes.ProfileTypes(host.Writer.Requests));
+        foreach (var labels in SegmentPushes.SeriesLabels(host.Writer.Requests))
         {
             Assert.Equal("go-app", labels["service_name"]);
             Assert.Equal("gospy", labels["pyroscope_spy"]);
@@ -107,20 +107,20 @@ public sealed class IngestFormsTests
     {
         await using var host = await DistributorHost.StartAsync();
         const string config = """{"contentions":{"units":"lock_samples","display-name":"block_count"},"delay":{"units":"lock_nanoseconds","display-name":"block_duration"}}""";
-        var answer = await host.SendAsync(Requests.Ingest(GoQuery, Requests.Multipart(Corpus.ReadProfile("go-mutex.pb.gz"), config)));
+        var answer = await host.SendAsync(IngestRequests.Ingest(GoQuery, IngestRequests.Multipart(Corpus.ReadProfile("go-mutex.pb.gz"), config)));
 
         Assert.Equal(200, answer.Status);
-        Assert.All(Requests.ProfileTypes(host.Writer.Requests), t => Assert.StartsWith("block:", t, StringComparison.Ordinal));
+        Assert.All(SegmentPushes.ProfileTypes(host.Writer.Requests), t => Assert.StartsWith("block:", t, StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task GoMultipart_WithoutSampleTypeConfig_UsesTheDefaultDisplayNames()
     {
         await using var host = await DistributorHost.StartAsync();
-        var answer = await host.SendAsync(Requests.Ingest(GoQuery, Requests.Multipart(Corpus.ReadProfile("go-mutex.pb.gz"))));
+        var answer = await host.SendAsync(IngestRequests.Ingest(GoQuery, IngestRequests.Multipart(Corpus.ReadProfile("go-mutex.pb.gz"))));
 
         Assert.Equal(200, answer.Status);
-        Assert.All(Requests.ProfileTypes(host.Writer.Requests), t => Assert.StartsWith("mutex:", t, StringComparison.Ordinal));
+        Assert.All(SegmentPushes.ProfileTypes(host.Writer.Requests), t => Assert.StartsWith("mutex:", t, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class IngestFormsTests
     {
         await using var host = await DistributorHost.StartAsync();
         const string config = """{"alloc_objects":{"units":"objects"},"alloc_space":{"units":"bytes"},"inuse_objects":{"units":"objects","aggregation":"average"},"inuse_space":{"units":"bytes","aggregation":"average"}}""";
-        var answer = await host.SendAsync(Requests.Ingest(GoQuery, Requests.Multipart(Corpus.ReadProfile("go-heap.pb.gz"), config)));
+        var answer = await host.SendAsync(IngestRequests.Ingest(GoQuery, IngestRequests.Multipart(Corpus.ReadProfile("go-heap.pb.gz"), config)));
 
         Assert.Equal(200, answer.Status);
         Assert.Equal(
@@ -138,17 +138,17 @@ public sealed class IngestFormsTests
             "memory:inuse_objects:count:space:bytes",
             "memory:inuse_space:bytes:space:bytes",
         ],
-            Requests.ProfileTypes(host.Writer.Requests));
+            SegmentPushes.ProfileTypes(host.Writer.Requests));
     }
 
     [Fact]
     public async Task MultipartBody_WithFormatPprof_IsStillReadAsMultipart()
     {
         await using var host = await DistributorHost.StartAsync();
-        var answer = await host.SendAsync(Requests.Ingest(GoQuery + "&format=pprof", Requests.Multipart(Corpus.ReadProfile("go-cpu.pb.gz"))));
+        var answer = await host.SendAsync(IngestRequests.Ingest(GoQuery + "&format=pprof", IngestRequests.Multipart(Corpus.ReadProfile("go-cpu.pb.gz"))));
 
         Assert.Equal(200, answer.Status);
-        Assert.Equal(GoCpuTypes, Requests.ProfileTypes(host.Writer.Requests));
+        Assert.Equal(GoCpuTypes, SegmentPushes.ProfileTypes(host.Writer.Requests));
     }
 
     [Theory]
@@ -158,12 +158,12 @@ public sealed class IngestFormsTests
     {
         await using var host = await DistributorHost.StartAsync();
         var profile = Corpus.ReadProfile("go-cpu.pb.gz");
-        var body = gzipped ? profile : Requests.Gunzip(profile);
-        var answer = await host.SendAsync(Requests.Ingest("/pyroscope/ingest?format=pprof&name=raw-app&spyName=gospy", Requests.Bytes(body)));
+        var body = gzipped ? profile : IngestRequests.Gunzip(profile);
+        var answer = await host.SendAsync(IngestRequests.Ingest("/pyroscope/ingest?format=pprof&name=raw-app&spyName=gospy", IngestRequests.Bytes(body)));
 
         Assert.Equal(200, answer.Status);
-        Assert.Equal(GoCpuTypes, Requests.ProfileTypes(host.Writer.Requests));
-        Assert.All(Requests.SeriesLabels(host.Writer.Requests), l => Assert.Equal("raw-app", l["service_name"]));
+        Assert.Equal(GoCpuTypes, SegmentPushes.ProfileTypes(host.Writer.Requests));
+        Assert.All(SegmentPushes.SeriesLabels(host.Writer.Requests), l => Assert.Equal("raw-app", l["service_name"]));
         Assert.Equal(Corpus.Expect("go-cpu.pb.gz").SampleCount, host.Writer.Requests[0].Profile.Sample.Count);
     }
 
@@ -171,10 +171,10 @@ public sealed class IngestFormsTests
     public async Task GzipBody_WithoutFormat_IsTakenForRawPprof()
     {
         await using var host = await DistributorHost.StartAsync();
-        var answer = await host.SendAsync(Requests.Ingest("/ingest?name=sniffed", Requests.Bytes(Corpus.ReadProfile("go-cpu.pb.gz"))));
+        var answer = await host.SendAsync(IngestRequests.Ingest("/ingest?name=sniffed", IngestRequests.Bytes(Corpus.ReadProfile("go-cpu.pb.gz"))));
 
         Assert.Equal(200, answer.Status);
-        Assert.Equal(GoCpuTypes, Requests.ProfileTypes(host.Writer.Requests));
+        Assert.Equal(GoCpuTypes, SegmentPushes.ProfileTypes(host.Writer.Requests));
     }
 
     [Fact]
@@ -184,12 +184,12 @@ public sealed class IngestFormsTests
         var text = File.ReadAllText(Corpus.ProfilePath("folded-sample.txt"));
         var expectedTotal = text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Sum(line => long.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)) * 10_000_000L;
-        var answer = await host.SendAsync(Requests.Ingest("/ingest?name=folded-app.cpu%7Benv%3Dstaging%7D&from=1795239000&spyName=pyspy", Requests.Text(text)));
+        var answer = await host.SendAsync(IngestRequests.Ingest("/ingest?name=folded-app.cpu%7Benv%3Dstaging%7D&from=1795239000&spyName=pyspy", IngestRequests.Text(text)));
 
         Assert.Equal(200, answer.Status);
         var push = Assert.Single(host.Writer.Requests);
-        Assert.Equal(["process_cpu:cpu:nanoseconds:cpu:nanoseconds"], Requests.ProfileTypes(host.Writer.Requests));
-        var labels = Requests.SeriesLabels(host.Writer.Requests)[0];
+        Assert.Equal(["process_cpu:cpu:nanoseconds:cpu:nanoseconds"], SegmentPushes.ProfileTypes(host.Writer.Requests));
+        var labels = SegmentPushes.SeriesLabels(host.Writer.Requests)[0];
         Assert.Equal("folded-app", labels["service_name"]);
         Assert.Equal("staging", labels["env"]);
         Assert.Equal("pyspy", labels["pyroscope_spy"]);
@@ -201,19 +201,19 @@ public sealed class IngestFormsTests
     public async Task Lines_CountEachLineOnce_AndDefaultTheSpyName()
     {
         await using var host = await DistributorHost.StartAsync();
-        var answer = await host.SendAsync(Requests.Ingest("/ingest?name=lines-app&format=lines&sampleRate=not-a-number", Requests.Text("main;a\nmain;a\nmain;b\n")));
+        var answer = await host.SendAsync(IngestRequests.Ingest("/ingest?name=lines-app&format=lines&sampleRate=not-a-number", IngestRequests.Text("main;a\nmain;a\nmain;b\n")));
 
         Assert.Equal(200, answer.Status);
         var push = Assert.Single(host.Writer.Requests);
         Assert.Equal(3 * 10_000_000L, push.Profile.Sample.Sum(s => s.Value[0]));
-        Assert.Equal("unknown", Requests.SeriesLabels(host.Writer.Requests)[0]["pyroscope_spy"]);
+        Assert.Equal("unknown", SegmentPushes.SeriesLabels(host.Writer.Requests)[0]["pyroscope_spy"]);
     }
 
     [Fact]
     public async Task AllZeroProfile_Answers200AndStoresNothing()
     {
         await using var host = await DistributorHost.StartAsync();
-        var answer = await host.SendAsync(Requests.Ingest("/ingest?name=idle-app", Requests.Text("main;idle 0\n")));
+        var answer = await host.SendAsync(IngestRequests.Ingest("/ingest?name=idle-app", IngestRequests.Text("main;idle 0\n")));
 
         Assert.Equal(200, answer.Status);
         Assert.Empty(host.Writer.Requests);
@@ -225,7 +225,7 @@ public sealed class IngestFormsTests
         await using var host = await DistributorHost.StartAsync(new Dictionary<string, string?> { ["Distributor:NumShards"] = "16" });
         for (var i = 0; i < 2; i++)
         {
-            var answer = await host.SendAsync(Requests.Ingest(GoQuery, Requests.Multipart(Corpus.ReadProfile("go-cpu.pb.gz"))));
+            var answer = await host.SendAsync(IngestRequests.Ingest(GoQuery, IngestRequests.Multipart(Corpus.ReadProfile("go-cpu.pb.gz"))));
             Assert.Equal(200, answer.Status);
         }
 

@@ -25,7 +25,7 @@ public sealed class IngestPipelineTests
         Assert.Equal(3, pushes.Select(p => p.Profile).Distinct(ReferenceEqualityComparer.Instance).Count());
         Assert.Single(pushes.Select(p => p.ProfileId).Distinct());
         Assert.Single(pushes.Select(p => p.Shard).Distinct());
-        var spans = Requests.SeriesLabels(pushes).Select(l => l.GetValueOrDefault("span_name", "-")).Order(StringComparer.Ordinal);
+        var spans = SegmentPushes.SeriesLabels(pushes).Select(l => l.GetValueOrDefault("span_name", "-")).Order(StringComparer.Ordinal);
         Assert.Equal(["-", "GET /a", "GET /b"], spans);
         Assert.Equal(22, pushes.Sum(p => p.Profile.Sample.Sum(s => s.Value[0])));
         Assert.All(pushes, Placement.AssertDefaultShard);
@@ -65,7 +65,7 @@ public sealed class IngestPipelineTests
     public async Task PushAsync_KeepsTheSampleIdAndValidatesTheTenant()
     {
         var pipeline = Pipeline();
-        var push = Requests.PushOf(([("__name__", "process_cpu")], Corpus.ReadProfile("go-cpu.pb.gz")));
+        var push = IngestRequests.PushOf(([("__name__", "process_cpu")], Corpus.ReadProfile("go-cpu.pb.gz")));
         var id = Guid.NewGuid();
         push.Series[0].Samples[0].ID = id.ToString();
 

@@ -24,10 +24,10 @@ public sealed class PushApiTests
     public async Task Push_InProtoOrJson_GzippedOrNot_StoresEverySeries(bool json, bool gzip)
     {
         await using var host = await DistributorHost.StartAsync();
-        var push = Requests.PushOf(
+        var push = IngestRequests.PushOf(
             (DotnetLabels, Corpus.ReadProfile("go-cpu.pb.gz")),
-            (NoServiceLabels, Requests.Gunzip(Corpus.ReadProfile("go-heap.pb.gz"))));
-        var answer = await host.SendAsync(Requests.Push(push, json, gzip));
+            (NoServiceLabels, IngestRequests.Gunzip(Corpus.ReadProfile("go-heap.pb.gz"))));
+        var answer = await host.SendAsync(IngestRequests.Push(push, json, gzip));
 
         Assert.Equal(200, answer.Status);
         Assert.Equal(json ? "application/json" : "application/proto", answer.ContentType);
@@ -42,8 +42,8 @@ public sealed class PushApiTests
             "process_cpu:cpu:nanoseconds:cpu:nanoseconds",
             "process_cpu:samples:count:cpu:nanoseconds",
         ],
-            Requests.ProfileTypes(host.Writer.Requests));
-        var labels = Requests.SeriesLabels(host.Writer.Requests);
+            SegmentPushes.ProfileTypes(host.Writer.Requests));
+        var labels = SegmentPushes.SeriesLabels(host.Writer.Requests);
         Assert.Contains(labels, l => l["service_name"] == "dotnet-app" && l["otel_scope_name"] == "pyroscope-dotnet" && l["spy_name"] == "dotnetspy");
         Assert.Contains(labels, l => l["service_name"] == "unknown_service" && l["env"] == "dev");
         Assert.All(host.Writer.Requests, p =>
@@ -57,10 +57,10 @@ public sealed class PushApiTests
     public async Task Push_WithASampleId_KeepsItAsTheProfileId()
     {
         await using var host = await DistributorHost.StartAsync();
-        var push = Requests.PushOf((DotnetLabels, Corpus.ReadProfile("go-cpu.pb.gz")));
+        var push = IngestRequests.PushOf((DotnetLabels, Corpus.ReadProfile("go-cpu.pb.gz")));
         var id = Guid.Parse("6f1e2d3c-4b5a-4978-8a1b-0c2d3e4f5a6b");
         push.Series[0].Samples[0].ID = id.ToString();
-        var answer = await host.SendAsync(Requests.Push(push));
+        var answer = await host.SendAsync(IngestRequests.Push(push));
 
         Assert.Equal(200, answer.Status);
         Assert.Equal(id.ToByteArray(bigEndian: true), Assert.Single(host.Writer.Requests).ProfileId.ToByteArray());
@@ -72,10 +72,10 @@ public sealed class PushApiTests
         await using var host = await DistributorHost.StartAsync();
         var profile = Convert.ToBase64String(Corpus.ReadProfile("go-cpu.pb.gz"));
         var json = $$"""{"series":[{"labels":[{"name":"__name__","value":"process_cpu"},{"name":"service_name","value":"json-app"}],"samples":[{"rawProfile":"{{profile}}","futureField":1}],"annotations":[]}],"extra":true}""";
-        var answer = await host.SendAsync(Requests.Ingest(PushApi.Route, Requests.Bytes(System.Text.Encoding.UTF8.GetBytes(json), "application/json; charset=utf-8")));
+        var answer = await host.SendAsync(IngestRequests.Ingest(PushApi.Route, IngestRequests.Bytes(System.Text.Encoding.UTF8.GetBytes(json), "application/json; charset=utf-8")));
 
         Assert.Equal(200, answer.Status);
-        Assert.Equal("json-app", Requests.SeriesLabels(host.Writer.Requests)[0]["service_name"]);
+        Assert.Equal("json-app", SegmentPushes.SeriesLabels(host.Writer.Requests)[0]["service_name"]);
     }
 
     [Fact]
@@ -85,12 +85,12 @@ public sealed class PushApiTests
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         host.Writer.Gate = gate.Task;
         host.Writer.ExpectStarted = 3;
-        var push = Requests.PushOf(
+        var push = IngestRequests.PushOf(
             (DotnetLabels, Corpus.ReadProfile("go-cpu.pb.gz")),
             (NoServiceLabels, Corpus.ReadProfile("go-heap.pb.gz")),
             ([("__name__", "wall"), ("service_name", "node")], Corpus.ReadProfile("node-wall.pb.gz")));
 
-        var pending = host.SendAsync(Requests.Push(push));
+        var pending = host.SendAsync(IngestRequests.Push(push));
         // All three pushes start before any completes: they run concurrently (a sequential loop would wait forever).
         await host.Writer.AllStarted.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         Assert.False(pending.IsCompleted);
@@ -106,7 +106,7 @@ public sealed class PushApiTests
     public async Task Push_WithNoSeries_Answers200()
     {
         await using var host = await DistributorHost.StartAsync();
-        var answer = await host.SendAsync(Requests.Push(new Protos.Push.PushRequest()));
+        var answer = await host.SendAsync(IngestRequests.Push(new Protos.Push.PushRequest()));
 
         Assert.Equal(200, answer.Status);
         Assert.Empty(host.Writer.Requests);
@@ -116,10 +116,10 @@ public sealed class PushApiTests
     public async Task Push_WithOneBadProfileInTheBatch_StoresNothing()
     {
         await using var host = await DistributorHost.StartAsync();
-        var push = Requests.PushOf(
+        var push = IngestRequests.PushOf(
             (DotnetLabels, Corpus.ReadProfile("go-cpu.pb.gz")),
             (DotnetLabels, [0x0a, 0xff, 0xff, 0xff]));
-        var answer = await host.SendAsync(Requests.Push(push));
+        var answer = await host.SendAsync(IngestRequests.Push(push));
 
         Assert.Equal(400, answer.Status);
         Assert.Equal("invalid_argument", answer.Code);
@@ -130,8 +130,8 @@ public sealed class PushApiTests
     public async Task Push_WithGrpcContentType_Answers415()
     {
         await using var host = await DistributorHost.StartAsync();
-        var body = Requests.PushOf((DotnetLabels, Corpus.ReadProfile("go-cpu.pb.gz"))).ToByteArray();
-        var answer = await host.SendAsync(Requests.Ingest(PushApi.Route, Requests.Bytes(body, "application/grpc")));
+        var body = IngestRequests.PushOf((DotnetLabels, Corpus.ReadProfile("go-cpu.pb.gz"))).ToByteArray();
+        var answer = await host.SendAsync(IngestRequests.Ingest(PushApi.Route, IngestRequests.Bytes(body, "application/grpc")));
 
         Assert.Equal(415, answer.Status);
         Assert.Equal("unimplemented", answer.Code);

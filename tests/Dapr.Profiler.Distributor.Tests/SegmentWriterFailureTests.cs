@@ -18,9 +18,9 @@ public sealed class SegmentWriterFailureTests
         await using var host = await DistributorHost.StartAsync();
         host.Writer.Failure = _ => new ServiceException(status, "object store is down");
 
-        var ingest = await host.SendAsync(Requests.Ingest(
-            Requests.CapturedUrl("node-wall.pb.gz"), Requests.Bytes(Corpus.ReadProfile("node-wall.pb.gz"))));
-        var push = await host.SendAsync(Requests.Push(Requests.PushOf(([("__name__", "process_cpu")], Corpus.ReadProfile("go-cpu.pb.gz")))));
+        var ingest = await host.SendAsync(IngestRequests.Ingest(
+            IngestRequests.CapturedUrl("node-wall.pb.gz"), IngestRequests.Bytes(Corpus.ReadProfile("node-wall.pb.gz"))));
+        var push = await host.SendAsync(IngestRequests.Push(IngestRequests.PushOf(([("__name__", "process_cpu")], Corpus.ReadProfile("go-cpu.pb.gz")))));
 
         foreach (var answer in new[] { ingest, push })
         {
@@ -33,8 +33,8 @@ public sealed class SegmentWriterFailureTests
         Assert.Equal(2, host.Logs.Entries.Count(e => e.EventId.Id == 4020 && e.Level == LogLevel.Warning && e.Exception is ServiceException));
 
         host.Writer.Failure = null;
-        var retry = await host.SendAsync(Requests.Ingest(
-            Requests.CapturedUrl("node-wall.pb.gz"), Requests.Bytes(Corpus.ReadProfile("node-wall.pb.gz"))));
+        var retry = await host.SendAsync(IngestRequests.Ingest(
+            IngestRequests.CapturedUrl("node-wall.pb.gz"), IngestRequests.Bytes(Corpus.ReadProfile("node-wall.pb.gz"))));
         Assert.Equal(200, retry.Status);
     }
 
@@ -44,11 +44,11 @@ public sealed class SegmentWriterFailureTests
         await using var host = await DistributorHost.StartAsync();
         var fail = true;
         host.Writer.Failure = _ => Interlocked.Exchange(ref fail, false) ? new ServiceException(ServiceStatus.Unavailable, "shard 2 is down") : null;
-        var push = Requests.PushOf(
+        var push = IngestRequests.PushOf(
             ([("__name__", "process_cpu"), ("service_name", "a")], Corpus.ReadProfile("go-cpu.pb.gz")),
             ([("__name__", "process_cpu"), ("service_name", "b")], Corpus.ReadProfile("go-cpu-2.pb.gz")));
 
-        var answer = await host.SendAsync(Requests.Push(push));
+        var answer = await host.SendAsync(IngestRequests.Push(push));
 
         Assert.Equal(503, answer.Status);
         Assert.Single(host.Writer.Requests);
@@ -60,7 +60,7 @@ public sealed class SegmentWriterFailureTests
         await using var host = await DistributorHost.StartAsync();
         host.Writer.Failure = _ => new InvalidOperationException("bug");
 
-        var answer = await host.SendAsync(Requests.Ingest("/ingest?name=app", Requests.Text("main 1\n")));
+        var answer = await host.SendAsync(IngestRequests.Ingest("/ingest?name=app", IngestRequests.Text("main 1\n")));
 
         Assert.Equal(500, answer.Status);
         Assert.Equal("internal", answer.Code);

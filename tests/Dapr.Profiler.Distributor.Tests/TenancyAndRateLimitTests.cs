@@ -11,7 +11,7 @@ public sealed class TenancyAndRateLimitTests
     public async Task MultitenancyOff_IgnoresTheHeaderAndAuthorization()
     {
         await using var host = await DistributorHost.StartAsync();
-        var request = Requests.Ingest(Url, Requests.Bytes(Corpus.ReadProfile("go-cpu.pb.gz")), tenant: "team-a");
+        var request = IngestRequests.Ingest(Url, IngestRequests.Bytes(Corpus.ReadProfile("go-cpu.pb.gz")), tenant: "team-a");
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "secret-token");
 
         var answer = await host.SendAsync(request);
@@ -24,9 +24,9 @@ public sealed class TenancyAndRateLimitTests
     public async Task MultitenancyOn_StoresUnderTheHeaderTenant()
     {
         await using var host = await DistributorHost.StartAsync(new Dictionary<string, string?> { ["Distributor:MultitenancyEnabled"] = "true" });
-        var ingest = await host.SendAsync(Requests.Ingest(Url, Requests.Bytes(Corpus.ReadProfile("go-cpu.pb.gz")), tenant: "team-a"));
-        var push = await host.SendAsync(Requests.Push(
-            Requests.PushOf(([("__name__", "process_cpu")], Corpus.ReadProfile("go-cpu.pb.gz"))), tenant: "Team_B.(prod)*'!"));
+        var ingest = await host.SendAsync(IngestRequests.Ingest(Url, IngestRequests.Bytes(Corpus.ReadProfile("go-cpu.pb.gz")), tenant: "team-a"));
+        var push = await host.SendAsync(IngestRequests.Push(
+            IngestRequests.PushOf(([("__name__", "process_cpu")], Corpus.ReadProfile("go-cpu.pb.gz"))), tenant: "Team_B.(prod)*'!"));
 
         Assert.Equal(200, ingest.Status);
         Assert.Equal(200, push.Status);
@@ -44,10 +44,10 @@ public sealed class TenancyAndRateLimitTests
         });
         var profile = Corpus.ReadProfile("go-cpu.pb.gz");
 
-        var first = await host.SendAsync(Requests.Ingest(Url, Requests.Bytes(profile), tenant: "noisy"));
-        var second = await host.SendAsync(Requests.Ingest(Url, Requests.Bytes(profile), tenant: "noisy"));
-        var pushed = await host.SendAsync(Requests.Push(Requests.PushOf(([("__name__", "process_cpu")], profile)), tenant: "noisy"));
-        var other = await host.SendAsync(Requests.Ingest(Url, Requests.Bytes(profile), tenant: "quiet"));
+        var first = await host.SendAsync(IngestRequests.Ingest(Url, IngestRequests.Bytes(profile), tenant: "noisy"));
+        var second = await host.SendAsync(IngestRequests.Ingest(Url, IngestRequests.Bytes(profile), tenant: "noisy"));
+        var pushed = await host.SendAsync(IngestRequests.Push(IngestRequests.PushOf(([("__name__", "process_cpu")], profile)), tenant: "noisy"));
+        var other = await host.SendAsync(IngestRequests.Ingest(Url, IngestRequests.Bytes(profile), tenant: "quiet"));
 
         Assert.Equal(200, first.Status);
         Assert.Equal(429, second.Status);
@@ -72,7 +72,7 @@ public sealed class TenancyAndRateLimitTests
 
         for (var i = 0; i < 3; i++)
         {
-            var answer = await host.SendAsync(Requests.Ingest(Url, Requests.Bytes(Corpus.ReadProfile("go-cpu.pb.gz"))));
+            var answer = await host.SendAsync(IngestRequests.Ingest(Url, IngestRequests.Bytes(Corpus.ReadProfile("go-cpu.pb.gz"))));
             Assert.Equal(200, answer.Status);
         }
     }

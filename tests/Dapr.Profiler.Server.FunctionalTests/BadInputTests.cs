@@ -40,8 +40,8 @@ public sealed class BadInputTests
         await using var server = await ServerProcess.StartAsync(dir.Path, Settings);
 
         // Data pushed before the bad inputs.
-        await server.SendOkAsync(Requests.Ingest(Requests.GoIngestUrl("before-app", 1_795_239_800_000_000_000), Requests.Multipart(Corpus.ReadProfile("go-cpu.pb.gz")), Good), cancel);
-        await server.SendOkAsync(Requests.Ingest(Requests.CapturedUrl("node-wall.pb.gz"), Requests.Bytes(Corpus.ReadProfile("node-wall.pb.gz")), Good), cancel);
+        await server.SendOkAsync(IngestRequests.Ingest(PyroscopeGo.IngestUrl("before-app", 1_795_239_800_000_000_000), IngestRequests.Multipart(Corpus.ReadProfile("go-cpu.pb.gz")), Good), cancel);
+        await server.SendOkAsync(IngestRequests.Ingest(IngestRequests.CapturedUrl("node-wall.pb.gz"), IngestRequests.Bytes(Corpus.ReadProfile("node-wall.pb.gz")), Good), cancel);
         var before = await server.QueryMetadataAsync(Good);
         var rowsBefore = Bucket.Rows(server.DataDirectory, before, Good);
         Assert.Equal(5, rowsBefore.Count);
@@ -51,20 +51,20 @@ public sealed class BadInputTests
         Assert.True(bomb.Length < MaxBody, $"the bomb ({bomb.Length} bytes) must pass the body limit to reach the decompressor");
         var cases = new List<Case>
         {
-            new("malformed pprof", () => Requests.Ingest("/ingest?format=pprof&name=bad-app", Requests.Bytes([0x0a, 0xff, 0xff, 0xff, 0x0f]), "t-malformed"), 400, "invalid_argument", "pprof"),
-            new("truncated gzip pprof", () => Requests.Ingest("/ingest?format=pprof&name=bad-app", Requests.Bytes(Corpus.ReadProfile("go-cpu.pb.gz")[..2000]), "t-truncated"), 400, "invalid_argument", "gzip"),
-            new("gzip bomb (200 MB of zeros)", () => Requests.Ingest("/ingest?format=pprof&name=bad-app", Requests.Bytes(bomb), "t-bomb"), 413, "invalid_argument", "Distributor:MaxDecompressedBytes"),
-            new("missing name", () => Requests.Ingest("/ingest?format=pprof", Requests.Bytes(Corpus.ReadProfile("go-cpu.pb.gz")), "t-noname"), 400, "invalid_argument", "name"),
-            new("format=jfr", () => Requests.Ingest("/ingest?format=jfr&name=bad-app", Requests.Bytes([1, 2, 3]), "t-jfr"), 400, "invalid_argument", "jfr"),
-            new("prev_profile multipart", () => Requests.Ingest("/ingest?name=bad-app", Requests.Multipart(Corpus.ReadProfile("go-cpu.pb.gz"), previousProfile: Corpus.ReadProfile("go-cpu.pb.gz")), "t-prev"), 400, "invalid_argument", "unsupported client version"),
-            new("too many labels", () => Requests.Ingest("/ingest?format=pprof&name=" + Uri.EscapeDataString(ManyLabels(40)), Requests.Bytes(Corpus.ReadProfile("go-cpu.pb.gz")), "t-labels"), 400, "invalid_argument", "Distributor:MaxLabelNamesPerSeries"),
-            new("body over MaxRequestBodyBytes", () => Requests.Ingest("/ingest?format=pprof&name=bad-app", Requests.Bytes(new byte[2 * MaxBody]), "t-big"), 413, "invalid_argument", "Distributor:MaxRequestBodyBytes"),
-            new("push body over MaxRequestBodyBytes", () => Requests.Ingest(Requests.PushRoute, Requests.Bytes(new byte[2 * MaxBody], "application/proto"), "t-big"), 400, "invalid_argument", "Distributor:MaxRequestBodyBytes"),
-            new("missing tenant (multitenancy on)", () => Requests.Ingest(Requests.GoIngestUrl("bad-app", 1_795_239_800_000_000_000), Requests.Multipart(Corpus.ReadProfile("go-cpu.pb.gz"))), 401, "unauthenticated", "X-Scope-OrgID"),
-            new("missing tenant on push", () => Requests.Push(Requests.PushOf(([("__name__", "process_cpu")], Corpus.ReadProfile("go-cpu.pb.gz")))), 401, "unauthenticated", "X-Scope-OrgID"),
-            new("invalid tenant id", () => Requests.Ingest("/ingest?name=bad-app", Requests.Text("main;work 1\n"), "team/a"), 400, "invalid_argument", "tenant id"),
-            new("invalid push JSON", () => Requests.Ingest(Requests.PushRoute, Requests.Bytes("{\"series\": [ nope"u8.ToArray(), "application/json"), "t-json"), 400, "invalid_argument", "JSON"),
-            new("push without __name__", () => Requests.Push(Requests.PushOf(([("service_name", "bad-app")], Corpus.ReadProfile("go-cpu.pb.gz"))), tenant: "t-noname"), 400, "invalid_argument", "invalid metric name"),
+            new("malformed pprof", () => IngestRequests.Ingest("/ingest?format=pprof&name=bad-app", IngestRequests.Bytes([0x0a, 0xff, 0xff, 0xff, 0x0f]), "t-malformed"), 400, "invalid_argument", "pprof"),
+            new("truncated gzip pprof", () => IngestRequests.Ingest("/ingest?format=pprof&name=bad-app", IngestRequests.Bytes(Corpus.ReadProfile("go-cpu.pb.gz")[..2000]), "t-truncated"), 400, "invalid_argument", "gzip"),
+            new("gzip bomb (200 MB of zeros)", () => IngestRequests.Ingest("/ingest?format=pprof&name=bad-app", IngestRequests.Bytes(bomb), "t-bomb"), 413, "invalid_argument", "Distributor:MaxDecompressedBytes"),
+            new("missing name", () => IngestRequests.Ingest("/ingest?format=pprof", IngestRequests.Bytes(Corpus.ReadProfile("go-cpu.pb.gz")), "t-noname"), 400, "invalid_argument", "name"),
+            new("format=jfr", () => IngestRequests.Ingest("/ingest?format=jfr&name=bad-app", IngestRequests.Bytes([1, 2, 3]), "t-jfr"), 400, "invalid_argument", "jfr"),
+            new("prev_profile multipart", () => IngestRequests.Ingest("/ingest?name=bad-app", IngestRequests.Multipart(Corpus.ReadProfile("go-cpu.pb.gz"), previousProfile: Corpus.ReadProfile("go-cpu.pb.gz")), "t-prev"), 400, "invalid_argument", "unsupported client version"),
+            new("too many labels", () => IngestRequests.Ingest("/ingest?format=pprof&name=" + Uri.EscapeDataString(ManyLabels(40)), IngestRequests.Bytes(Corpus.ReadProfile("go-cpu.pb.gz")), "t-labels"), 400, "invalid_argument", "Distributor:MaxLabelNamesPerSeries"),
+            new("body over MaxRequestBodyBytes", () => IngestRequests.Ingest("/ingest?format=pprof&name=bad-app", IngestRequests.Bytes(new byte[2 * MaxBody]), "t-big"), 413, "invalid_argument", "Distributor:MaxRequestBodyBytes"),
+            new("push body over MaxRequestBodyBytes", () => IngestRequests.Ingest(IngestRequests.PushRoute, IngestRequests.Bytes(new byte[2 * MaxBody], "application/proto"), "t-big"), 400, "invalid_argument", "Distributor:MaxRequestBodyBytes"),
+            new("missing tenant (multitenancy on)", () => IngestRequests.Ingest(PyroscopeGo.IngestUrl("bad-app", 1_795_239_800_000_000_000), IngestRequests.Multipart(Corpus.ReadProfile("go-cpu.pb.gz"))), 401, "unauthenticated", "X-Scope-OrgID"),
+            new("missing tenant on push", () => IngestRequests.Push(IngestRequests.PushOf(([("__name__", "process_cpu")], Corpus.ReadProfile("go-cpu.pb.gz")))), 401, "unauthenticated", "X-Scope-OrgID"),
+            new("invalid tenant id", () => IngestRequests.Ingest("/ingest?name=bad-app", IngestRequests.Text("main;work 1\n"), "team/a"), 400, "invalid_argument", "tenant id"),
+            new("invalid push JSON", () => IngestRequests.Ingest(IngestRequests.PushRoute, IngestRequests.Bytes("{\"series\": [ nope"u8.ToArray(), "application/json"), "t-json"), 400, "invalid_argument", "JSON"),
+            new("push without __name__", () => IngestRequests.Push(IngestRequests.PushOf(([("service_name", "bad-app")], Corpus.ReadProfile("go-cpu.pb.gz"))), tenant: "t-noname"), 400, "invalid_argument", "invalid metric name"),
         };
 
         var failures = new List<string>();
@@ -77,9 +77,9 @@ public sealed class BadInputTests
 
         // Rate limit: one tenant sends bodies of 900 KiB; the burst (1.5 MiB) admits the first and the 1 KiB/s
         // rate cannot refill the bucket before the second.
-        var first = await server.SendAsync(Requests.Ingest("/ingest?name=flood-app", Requests.Text(Folded(900 * 1024)), "t-flood"), cancel);
+        var first = await server.SendAsync(IngestRequests.Ingest("/ingest?name=flood-app", IngestRequests.Text(Folded(900 * 1024)), "t-flood"), cancel);
         Assert.True(first.StatusCode == 200, $"the first flood request is within the burst: {first}");
-        var limited = await server.SendAsync(Requests.Ingest("/ingest?name=flood-app", Requests.Text(Folded(900 * 1024)), "t-flood"), cancel);
+        var limited = await server.SendAsync(IngestRequests.Ingest("/ingest?name=flood-app", IngestRequests.Text(Folded(900 * 1024)), "t-flood"), cancel);
         Check(failures, "rate limit", limited, 429, "resource_exhausted", "Distributor:IngestionRateBytesPerSecond");
         Assert.True(failures.Count == 0, string.Join("\n", failures) + "\n--- server log ---\n" + server.Logs);
 
@@ -90,7 +90,7 @@ public sealed class BadInputTests
         Assert.Equal(rowsBefore, Bucket.Rows(server.DataDirectory, after, Good));
         Assert.Empty((await server.QueryMetadataAsync(RejectedTenants)).Blocks);
 
-        await server.SendOkAsync(Requests.Ingest(Requests.GoIngestUrl("after-app", 1_795_239_900_000_000_000), Requests.Multipart(Corpus.ReadProfile("go-cpu-2.pb.gz")), Good), cancel);
+        await server.SendOkAsync(IngestRequests.Ingest(PyroscopeGo.IngestUrl("after-app", 1_795_239_900_000_000_000), IngestRequests.Multipart(Corpus.ReadProfile("go-cpu-2.pb.gz")), Good), cancel);
         var final = await server.QueryMetadataAsync(Good);
         Assert.Equal(7, Bucket.IndexedProfileCount(final, Good));
         Assert.Equal(2, Bucket.IndexedProfileCount(await server.QueryMetadataAsync(Good, "{service_name=\"after-app\"}"), Good, "after-app"));

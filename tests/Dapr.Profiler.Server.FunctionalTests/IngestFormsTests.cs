@@ -26,42 +26,42 @@ public sealed class IngestFormsTests
         ["node 0.6.4 raw wall (captured URL)"] = Pprof(
             "node-wall.pb.gz",
             "node-corpus",
-            () => Requests.Ingest(Requests.CapturedUrl("node-wall.pb.gz"), Requests.Bytes(Corpus.ReadProfile("node-wall.pb.gz"))),
+            () => IngestRequests.Ingest(IngestRequests.CapturedUrl("node-wall.pb.gz"), IngestRequests.Bytes(Corpus.ReadProfile("node-wall.pb.gz"))),
             ("env", "test"),
             ("pyroscope_spy", "nodespy")),
         ["node 0.6.4 raw heap (captured URL)"] = Pprof(
             "node-heap.pb.gz",
             "node-corpus",
-            () => Requests.Ingest(Requests.CapturedUrl("node-heap.pb.gz"), Requests.Bytes(Corpus.ReadProfile("node-heap.pb.gz"))),
+            () => IngestRequests.Ingest(IngestRequests.CapturedUrl("node-heap.pb.gz"), IngestRequests.Bytes(Corpus.ReadProfile("node-heap.pb.gz"))),
             ("env", "test")),
         ["node 0.6.1 multipart (replayed byte for byte)"] = Pprof(
             "node-0.6.1-multipart.bin",
             "node-corpus",
-            () => Requests.Ingest(
-                Requests.CapturedUrl("node-0.6.1-multipart.bin"),
-                Requests.Bytes(Corpus.ReadProfile("node-0.6.1-multipart.bin"), Requests.CapturedContentType("node-0.6.1-multipart.bin"))),
+            () => IngestRequests.Ingest(
+                IngestRequests.CapturedUrl("node-0.6.1-multipart.bin"),
+                IngestRequests.Bytes(Corpus.ReadProfile("node-0.6.1-multipart.bin"), IngestRequests.CapturedContentType("node-0.6.1-multipart.bin"))),
             ("otel_scope_version", "0.6.1")),
         ["go multipart via /ingest without format"] = Pprof(
             "go-cpu.pb.gz",
             "go-app",
-            () => Requests.Ingest(
-                Requests.GoIngestUrl("go-app", 1_795_239_800_000_000_000, ("env", "prod")),
-                Requests.Multipart(Corpus.ReadProfile("go-cpu.pb.gz"))),
+            () => IngestRequests.Ingest(
+                PyroscopeGo.IngestUrl("go-app", 1_795_239_800_000_000_000, ("env", "prod")),
+                IngestRequests.Multipart(Corpus.ReadProfile("go-cpu.pb.gz"))),
             ("env", "prod"),
             ("pyroscope_spy", "gospy")),
         ["raw gzip pprof with format=pprof"] = Pprof(
             "go-heap.pb.gz",
             "raw-app",
-            () => Requests.Ingest("/pyroscope/ingest?format=pprof&name=raw-app%7Bregion%3Deu%7D&spyName=gospy", Requests.Bytes(Corpus.ReadProfile("go-heap.pb.gz"))),
+            () => IngestRequests.Ingest("/pyroscope/ingest?format=pprof&name=raw-app%7Bregion%3Deu%7D&spyName=gospy", IngestRequests.Bytes(Corpus.ReadProfile("go-heap.pb.gz"))),
             ("region", "eu")),
         ["folded with name=app.cpu"] = new(
-            () => Requests.Ingest($"/ingest?name=folded-app.cpu%7Benv%3Dstaging%7D&spyName=pyspy&from={TextFromSeconds}", Requests.Text(FoldedText())),
+            () => IngestRequests.Ingest($"/ingest?name=folded-app.cpu%7Benv%3Dstaging%7D&spyName=pyspy&from={TextFromSeconds}", IngestRequests.Text(FoldedText())),
             "folded-app",
             new Dictionary<string, long> { [CpuNanoseconds] = FoldedSamples() * HundredHertzPeriod },
             [("env", "staging"), ("pyroscope_spy", "pyspy")],
             TextFromSeconds * 1_000_000_000),
         ["lines"] = new(
-            () => Requests.Ingest($"/ingest?name=lines-app&format=lines&from={TextFromSeconds * 1000}", Requests.Text(LinesText())),
+            () => IngestRequests.Ingest($"/ingest?name=lines-app&format=lines&from={TextFromSeconds * 1000}", IngestRequests.Text(LinesText())),
             "lines-app",
             new Dictionary<string, long> { [CpuNanoseconds] = FoldedSamples() * HundredHertzPeriod },
             [("pyroscope_spy", "unknown")],
@@ -69,14 +69,14 @@ public sealed class IngestFormsTests
         ["push.v1 binary proto"] = Pprof(
             "go-cpu-3.pb.gz",
             "push-proto-app",
-            () => Requests.Push(Requests.PushOf(
+            () => IngestRequests.Push(IngestRequests.PushOf(
                 ([("__name__", "process_cpu"), ("service_name", "push-proto-app"), ("spy_name", "dotnetspy")], Corpus.ReadProfile("go-cpu-3.pb.gz")))),
             ("spy_name", "dotnetspy")),
         ["push.v1 JSON"] = Pprof(
             "go-allocs.pb.gz",
             "push-json-app",
-            () => Requests.Push(
-                Requests.PushOf(([("__name__", "memory"), ("service_name", "push-json-app"), ("team", "core")], Corpus.ReadProfile("go-allocs.pb.gz"))),
+            () => IngestRequests.Push(
+                IngestRequests.PushOf(([("__name__", "memory"), ("service_name", "push-json-app"), ("team", "core")], Corpus.ReadProfile("go-allocs.pb.gz"))),
                 json: true),
             ("team", "core")).WithBody("{}"),
     };

@@ -49,13 +49,13 @@ public static class CorpusProfiles
     {
         var profile = Decode(Corpus.ReadProfile(corpusFile));
         profile.TimeNanos = timeNanos;
-        return Requests.Gzip(profile.ToByteArray());
+        return IngestRequests.Gzip(profile.ToByteArray());
     }
 
     public static Profile Decode(byte[] pprof)
     {
         ArgumentNullException.ThrowIfNull(pprof);
-        var raw = pprof.Length > 1 && pprof[0] == 0x1f && pprof[1] == 0x8b ? Requests.Gunzip(pprof) : pprof;
+        var raw = pprof.Length > 1 && pprof[0] == 0x1f && pprof[1] == 0x8b ? IngestRequests.Gunzip(pprof) : pprof;
         return Profile.Parser.ParseFrom(raw);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Dapr.Profiler.Server.FunctionalTests.Hosting;
+using Dapr.Profiler.TestKit;
 
 namespace Dapr.Profiler.Server.FunctionalTests.Support;
 
@@ -36,17 +37,17 @@ public static class Pusher
         var body = CorpusProfiles.WithTimestamp(profile.CorpusFile, profile.TimestampNanos);
         if (profile.CorpusFile.StartsWith("go-", StringComparison.Ordinal))
         {
-            return Requests.Ingest(
-                Requests.GoIngestUrl(profile.Service, profile.TimestampNanos, ("env", "ft")),
-                Requests.Multipart(body),
+            return IngestRequests.Ingest(
+                PyroscopeGo.IngestUrl(profile.Service, profile.TimestampNanos, ("env", "ft")),
+                IngestRequests.Multipart(body),
                 tenant);
         }
 
         var seconds = profile.TimestampNanos / 1_000_000_000;
         var name = Uri.EscapeDataString(profile.Service + "{otel.scope.name=com.grafana.pyroscope/nodejs,env=ft}");
-        return Requests.Ingest(
+        return IngestRequests.Ingest(
             string.Create(CultureInfo.InvariantCulture, $"/ingest?format=pprof&from={seconds}&name={name}&spyName=nodespy&until={seconds + 10}&sampleRate=17"),
-            Requests.Bytes(body),
+            IngestRequests.Bytes(body),
             tenant);
     }
 

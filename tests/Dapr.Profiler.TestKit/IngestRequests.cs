@@ -1,17 +1,16 @@
-using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Dapr.Profiler.Protos.Push;
 using Dapr.Profiler.Protos.Types;
-using Dapr.Profiler.TestKit;
 using Google.Protobuf;
 
-namespace Dapr.Profiler.Server.FunctionalTests.Support;
+namespace Dapr.Profiler.TestKit;
 
-/// <summary>Builds the requests real Pyroscope clients send.</summary>
-public static class Requests
+/// <summary>Builds the ingest requests real Pyroscope clients send (<c>/ingest</c> forms and Connect <c>push.v1</c>).</summary>
+public static class IngestRequests
 {
+    /// <summary>The Connect unary route of <c>push.v1.PusherService/Push</c>.</summary>
     public const string PushRoute = "/push.v1.PusherService/Push";
 
     /// <summary>The URL a real client used, from a corpus <c>.request.json</c> capture.</summary>
@@ -21,25 +20,12 @@ public static class Requests
     public static string CapturedContentType(string corpusFile) => Captured(corpusFile, "contentType");
 
     /// <summary>
-    /// The query string pyroscope-go builds: the name carries the session id, otel scope and tags; from/until in
-    /// unix nanoseconds; no format (the body is multipart).
+    /// A POST to <paramref name="pathAndQuery"/>, relative to the client's base address (so a base address with a
+    /// path prefix is kept), with the tenant in <c>X-Scope-OrgID</c> when given.
     /// </summary>
-    public static string GoIngestUrl(string service, long fromNanos, params (string Key, string Value)[] tags)
-    {
-        var name = new StringBuilder(service).Append("{__session_id__=0123456789abcdef,otel.scope.name=github.com/grafana/pyroscope-go");
-        foreach (var (key, value) in tags)
-        {
-            name.Append(',').Append(key).Append('=').Append(value);
-        }
-
-        name.Append('}');
-        return string.Create(
-            CultureInfo.InvariantCulture,
-            $"/ingest?name={Uri.EscapeDataString(name.ToString())}&from={fromNanos}&until={fromNanos + 10_000_000_000L}&spyName=gospy&sampleRate=100&units=samples&aggregationType=sum");
-    }
-
     public static HttpRequestMessage Ingest(string pathAndQuery, HttpContent content, string? tenant = null)
     {
+        ArgumentNullException.ThrowIfNull(pathAndQuery);
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(pathAndQuery.TrimStart('/'), UriKind.Relative)) { Content = content };
         if (tenant is not null)
         {
@@ -52,14 +38,17 @@ public static class Requests
     public static ByteArrayContent Bytes(byte[] body, string contentType = "application/octet-stream")
     {
         var content = new ByteArrayContent(body);
-        // Parse without validation: a captured multipart Content-Type is replayed exactly as the client sent it.
+        // Added without validation: a captured multipart Content-Type is replayed exactly as the client sent it.
         content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         return content;
     }
 
     public static ByteArrayContent Text(string body) => Bytes(Encoding.UTF8.GetBytes(body), "text/plain");
 
-    /// <summary>A multipart body as pyroscope-go builds it: file parts <c>profile</c> and optional others.</summary>
+    /// <summary>
+    /// A multipart body as pyroscope-go builds it: file parts <c>profile</c> and, when given, <c>prev_profile</c> and
+    /// <c>sample_type_config</c>.
+    /// </summary>
     public static MultipartFormDataContent Multipart(byte[] profile, string? sampleTypeConfig = null, byte[]? previousProfile = null)
     {
         var content = new MultipartFormDataContent();
@@ -77,17 +66,27 @@ public static class Requests
         return content;
     }
 
-    /// <summary>A Connect unary push, binary (<c>application/proto</c>, as pyroscope-dotnet) or protojson.</summary>
-    public static HttpRequestMessage Push(PushRequest push, bool json = false, string? tenant = null)
+    /// <summary>
+    /// A Connect unary push, binary (<c>application/proto</c>, as pyroscope-dotnet) or protojson, optionally with a
+    /// gzip <c>Content-Encoding</c>.
+    /// </summary>
+    public static HttpRequestMessage Push(PushRequest push, bool json = false, bool gzip = false, string? tenant = null)
     {
         ArgumentNullException.ThrowIfNull(push);
         var body = json ? Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(push)) : push.ToByteArray();
-        return Ingest(PushRoute, Bytes(body, json ? "application/json" : "application/proto"), tenant);
+        var content = Bytes(gzip ? Gzip(body) : body, json ? "application/json" : "application/proto");
+        if (gzip)
+        {
+            content.Headers.ContentEncoding.Add("gzip");
+        }
+
+        return Ingest(PushRoute, content, tenant);
     }
 
     /// <summary>One series per entry, each with one raw profile.</summary>
     public static PushRequest PushOf(params (IReadOnlyList<(string Name, string Value)> Labels, byte[] Profile)[] series)
     {
+        ArgumentNullException.ThrowIfNull(series);
         var push = new PushRequest();
         foreach (var (labels, profile) in series)
         {
