@@ -1,6 +1,7 @@
 using Dapr.Profiler.Model;
 using Dapr.Profiler.Protos.Pprof;
 using Dapr.Profiler.SegmentWriter;
+using Dapr.Profiler.ServiceDefaults;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -89,7 +90,7 @@ public sealed class IngestPipeline
         long fallbackTimeNanos = 0,
         CancellationToken cancellationToken = default)
     {
-        TenantId.Validate(tenant);
+        ValidateTenant(tenant);
         var id = ParseProfileId(profileId);
         var profile = Decode(rawProfile);
         return IngestAsync(tenant, profile, labels, fallbackTimeNanos, id, cancellationToken);
@@ -113,7 +114,7 @@ public sealed class IngestPipeline
         ReadOnlyMemory<byte> profileId,
         CancellationToken cancellationToken)
     {
-        TenantId.Validate(tenant);
+        ValidateTenant(tenant);
         var pushes = Prepare(tenant, profile, labels, fallbackTimeNanos, profileId);
         return WriteAsync(tenant, 1, pushes, cancellationToken);
     }
@@ -125,7 +126,7 @@ public sealed class IngestPipeline
     public Task<IngestResult> PushAsync(PushV1.PushRequest request, string tenant, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        TenantId.Validate(tenant);
+        ValidateTenant(tenant);
         var pushes = new List<SegmentPush>();
         var profiles = 0;
         foreach (var series in request.Series)
@@ -278,6 +279,15 @@ public sealed class IngestPipeline
         }
 
         return guid.ToByteArray(bigEndian: true);
+    }
+
+    /// <exception cref="IngestRejectedException">The tenant id is invalid (<see cref="TenantId.IsValid"/>).</exception>
+    private static void ValidateTenant(string tenant)
+    {
+        if (!TenantId.IsValid(tenant, out var error))
+        {
+            throw new IngestRejectedException(RejectionReason.InvalidArgument, error);
+        }
     }
 
     private static ByteString NewProfileId() => ByteString.CopyFrom(Guid.NewGuid().ToByteArray(bigEndian: true));

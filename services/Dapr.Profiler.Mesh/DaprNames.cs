@@ -45,5 +45,6 @@ public static class DaprNames
         public const string MetastoreLabelValues = "metastore.v1.MetadataQueryService/LabelValues";
         public const string MetastoreSeriesLabels = "metastore.v1.MetadataQueryService/SeriesLabels";
         public const string MetastoreTenantStats = "metastore.v1.TenantService/GetTenantStats";
+        public const string QueryBackendInvoke = "querybackend.v1.QueryBackendService/Invoke";
     }
 }

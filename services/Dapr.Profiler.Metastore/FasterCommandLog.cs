@@ -120,7 +120,14 @@ internal sealed class FasterCommandLog : ICommandLog
         long total = 0;
         foreach (var file in new DirectoryInfo(_directory).EnumerateFiles("*", SearchOption.AllDirectories))
         {
-            total += file.Length;
+            try
+            {
+                total += file.Length;
+            }
+            catch (FileNotFoundException)
+            {
+                // A segment truncated away between listing and sizing holds no bytes any more.
+            }
         }
 
         return total;

@@ -3,6 +3,8 @@ using Dapr.Profiler.Mesh;
 using Dapr.Profiler.Metastore;
 using Dapr.Profiler.Metastore.Client;
 using Dapr.Profiler.ObjectStorage;
+using Dapr.Profiler.QueryBackend;
+using Dapr.Profiler.QueryFrontend;
 using Dapr.Profiler.SegmentWriter;
 using Microsoft.Extensions.Configuration.Memory;
 
@@ -67,6 +69,16 @@ public static class ServerSetup
             services.AddDistributor(builder.Configuration);
         }
 
+        if (targets.Contains(DaprNames.AppIds.QueryBackend))
+        {
+            services.AddQueryBackend(builder.Configuration);
+        }
+
+        if (targets.Contains(DaprNames.AppIds.QueryFrontend))
+        {
+            services.AddQueryFrontend(builder.Configuration);
+        }
+
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;
     }
@@ -86,6 +98,11 @@ public static class ServerSetup
             registry.MapSegmentWriterMethods(app.Services.GetRequiredService<SegmentWriterService>());
         }
 
+        if (targets.Contains(DaprNames.AppIds.QueryBackend))
+        {
+            registry.MapQueryBackendMethods(app.Services);
+        }
+
         app.Services.GetRequiredService<ReadinessState>().Attach(app.Lifetime);
         app.MapGet("/ready", (ReadinessState ready) => ready.IsReady
             ? Results.Text("ready\n")
@@ -94,6 +111,11 @@ public static class ServerSetup
         if (targets.Contains(DaprNames.AppIds.Distributor))
         {
             app.MapDistributorApi();
+        }
+
+        if (targets.Contains(DaprNames.AppIds.QueryFrontend))
+        {
+            app.MapQueryFrontendApi();
         }
 
         app.MapServiceMethods(registry, targets.Contains);

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using Dapr.Profiler.Mesh;
 using Dapr.Profiler.Model;
+using Dapr.Profiler.ServiceDefaults;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -97,6 +97,8 @@ internal static class ApiErrors
                 RejectionReason.UnsupportedMediaType => new ApiError(StatusCodes.Status415UnsupportedMediaType, "unimplemented", ex.Message),
                 _ => new ApiError(StatusCodes.Status400BadRequest, "invalid_argument", ex.Message),
             },
+            TenantRejectedException ex => new ApiError(
+                ServiceMethodEndpoints.HttpStatus(ex.Status), ServiceMethodEndpoints.CodeName(ex.Status), ex.Message),
             ProfileTooLargeException ex => new ApiError(
                 tooLarge, "invalid_argument", $"{ex.Message}; the limit is set by {DistributorOptions.Key(ex.LimitName)}"),
             InvalidLabelsException ex => new ApiError(StatusCodes.Status400BadRequest, "invalid_argument", WithLabelLimit(ex.Message, options)),
@@ -125,32 +127,19 @@ internal static class ApiErrors
         };
     }
 
-    public static async Task WriteAsync(HttpContext context, ApiError error)
+    public static Task WriteAsync(HttpContext context, ApiError error)
     {
-        var response = context.Response;
-        if (response.HasStarted)
+        if (context.Response.HasStarted)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        response.StatusCode = error.Status;
-        response.ContentType = "application/json";
         if (error.Status == StatusCodes.Status415UnsupportedMediaType)
         {
-            response.Headers["Accept-Post"] = "application/proto, application/json";
+            context.Response.Headers["Accept-Post"] = "application/proto, application/json";
         }
 
-        using var buffer = new MemoryStream();
-        await using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("code", error.Code);
-            json.WriteString("message", error.Message);
-            json.WriteEndObject();
-        }
-
-        response.ContentLength = buffer.Length;
-        await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
+        return ConnectError.WriteAsync(context, error.Status, error.Code, error.Message);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dapr.Profiler.Model;
 using Dapr.Profiler.Protos.Pprof;
+using Dapr.Profiler.ServiceDefaults;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -59,7 +60,8 @@ public sealed class IngestApi
     {
         var request = context.Request;
         var cancellationToken = context.RequestAborted;
-        var tenant = TenantId.Resolve(request.Headers[TenantId.HeaderName], _options.MultitenancyEnabled);
+        var tenant = TenantId.Resolve(
+            request.Headers[TenantId.HeaderName], _options.MultitenancyEnabled, DistributorOptions.Key(nameof(DistributorOptions.MultitenancyEnabled)));
         scope.Tenant = tenant;
 
         var query = request.Query;

@@ -1,5 +1,6 @@
 using System.Text;
 using Google.Protobuf;
+using Dapr.Profiler.ServiceDefaults;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -51,7 +52,8 @@ public sealed class PushApi
     {
         var request = context.Request;
         var cancellationToken = context.RequestAborted;
-        var tenant = TenantId.Resolve(request.Headers[TenantId.HeaderName], _options.MultitenancyEnabled);
+        var tenant = TenantId.Resolve(
+            request.Headers[TenantId.HeaderName], _options.MultitenancyEnabled, DistributorOptions.Key(nameof(DistributorOptions.MultitenancyEnabled)));
         scope.Tenant = tenant;
         var codec = ChooseCodec(request.ContentType);
 

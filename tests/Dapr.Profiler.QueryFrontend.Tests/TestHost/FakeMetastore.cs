@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using Dapr.Profiler.Mesh;
+using Dapr.Profiler.Metastore.Client;
+using Dapr.Profiler.Protos.Block;
+using Dapr.Profiler.Protos.Metastore;
+using Google.Protobuf;
+
+namespace Dapr.Profiler.QueryFrontend.Tests;
+
+/// <summary>
+/// A metastore that records every request and answers from settable data: <see cref="Blocks"/> for QueryMetadata
+/// and a canned answer per metadata question. <see cref="Failure"/> makes every call fail.
+/// </summary>
+internal sealed class FakeMetastore : IMetastoreClient
+{
+    private readonly ConcurrentQueue<IMessage> _requests = new();
+
+    public List<BlockMeta> Blocks { get; } = [];
+
+    public ProfileTypesResponse ProfileTypes { get; set; } = new();
+
+    public LabelNamesResponse LabelNames { get; set; } = new();
+
+    public LabelValuesResponse LabelValues { get; set; } = new();
+
+    public SeriesLabelsResponse SeriesLabels { get; set; } = new();
+
+    public TenantStatsResponse TenantStats { get; set; } = new();
+
+    public ServiceException? Failure { get; set; }
+
+    public IReadOnlyList<IMessage> Requests => [.. _requests];
+
+    public IReadOnlyList<T> RequestsOf<T>() => [.. _requests.OfType<T>()];
+
+    /// <summary>Adds <paramref name="count"/> blocks with distinct ids.</summary>
+    public void AddBlocks(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Blocks.Add(new BlockMeta { Id = $"block-{Blocks.Count:D4}", FormatVersion = 1 });
+        }
+    }
+
+    public Task AddBlockAsync(AddBlockRequest request, CancellationToken cancellationToken) => Answer(request, new AddBlockResponse());
+
+    public Task<QueryMetadataResponse> QueryMetadataAsync(QueryMetadataRequest request, CancellationToken cancellationToken)
+    {
+        var response = new QueryMetadataResponse();
+        response.Blocks.AddRange(Blocks.Select(b => b.Clone()));
+        return Answer(request, response);
+    }
+
+    public Task<ProfileTypesResponse> ProfileTypesAsync(MetadataQueryRequest request, CancellationToken cancellationToken) => Answer(request, ProfileTypes);
+
+    public Task<LabelNamesResponse> LabelNamesAsync(MetadataQueryRequest request, CancellationToken cancellationToken) => Answer(request, LabelNames);
+
+    public Task<LabelValuesResponse> LabelValuesAsync(LabelValuesRequest request, CancellationToken cancellationToken) => Answer(request, LabelValues);
+
+    public Task<SeriesLabelsResponse> SeriesLabelsAsync(SeriesLabelsRequest request, CancellationToken cancellationToken) => Answer(request, SeriesLabels);
+
+    public Task<TenantStatsResponse> TenantStatsAsync(TenantStatsRequest request, CancellationToken cancellationToken) => Answer(request, TenantStats);
+
+    private Task<T> Answer<T>(IMessage request, T response)
+    {
+        _requests.Enqueue(request);
+        return Failure is { } failure ? Task.FromException<T>(failure) : Task.FromResult(response);
+    }
+}
