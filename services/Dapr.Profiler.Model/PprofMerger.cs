@@ -129,6 +129,7 @@ public sealed class PprofMerger
         }
 
         _result.StringTable.AddRange(_strings);
+        ProfileCanonicalizer.Canonicalize(_result);
         return _result;
     }
 

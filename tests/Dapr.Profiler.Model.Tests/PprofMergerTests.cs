@@ -35,7 +35,8 @@ public sealed class PprofMergerTests
         Assert.Equal(2, merged.Location.Count);
         var sample = Assert.Single(merged.Sample);
         Assert.Equal([14L], sample.Value);
-        Assert.Equal([1UL, 2UL], sample.LocationId);
+        string Frame(ulong locationId) => merged.StringTable[(int)merged.Function[(int)merged.Location[(int)locationId - 1].Line[0].FunctionId - 1].Name];
+        Assert.Equal(["work", "main"], sample.LocationId.Select(Frame));
         Assert.Equal(merged.StringTable.Distinct().Count(), merged.StringTable.Count);
         Assert.Equal(string.Empty, merged.StringTable[0]);
         Assert.DoesNotContain("padding so that string ids differ", merged.StringTable);
@@ -148,4 +149,28 @@ public sealed class PprofMergerTests
 
     private static (string, string) TypeOf(Profile profile, Protos.Pprof.ValueType type) =>
         (profile.StringTable[(int)type.Type], profile.StringTable[(int)type.Unit]);
+
+    [Fact]
+    public void Build_GivesTheSameBytes_WhateverTheOrderOfItsInputs()
+    {
+        string[] files = ["go-cpu.pb.gz", "go-cpu-2.pb.gz", "go-cpu-3.pb.gz", "go-cpu-4.pb.gz"];
+        var profiles = files
+            .Select(Dapr.Profiler.TestKit.Corpus.ReadProfile)
+            .ToArray();
+        byte[] Merge(IEnumerable<int> order)
+        {
+            var merger = new PprofMerger();
+            foreach (var i in order)
+            {
+                merger.Add(PprofDecoder.Decode(profiles[i]), 1);
+            }
+
+            return Google.Protobuf.MessageExtensions.ToByteArray(merger.Build());
+        }
+
+        var expected = Merge([0, 1, 2, 3]);
+        Assert.Equal(expected, Merge([3, 1, 0, 2]));
+        Assert.Equal(expected, Merge([2, 3, 1, 0]));
+        PprofDecoder.Decode(expected);
+    }
 }
