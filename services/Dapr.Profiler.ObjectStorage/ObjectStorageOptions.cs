@@ -7,6 +7,9 @@ public enum ObjectStorageProvider
 {
     /// <summary>A directory on the local filesystem (<see cref="FileSystemObjectStore"/>): the all-in-one default.</summary>
     FileSystem,
+
+    /// <summary>An S3 bucket, on AWS or any S3-compatible server (<see cref="S3ObjectStore"/>), set in <c>ObjectStorage:S3</c>.</summary>
+    S3,
 }
 
 /// <summary>
@@ -19,7 +22,7 @@ public sealed class ObjectStorageOptions
     /// <summary>The configuration section the options are bound from.</summary>
     public const string SectionName = "ObjectStorage";
 
-    /// <summary>The backend. Later: Dapr output bindings and direct S3.</summary>
+    /// <summary>The backend. Later: Dapr output bindings.</summary>
     public ObjectStorageProvider Provider { get; set; } = ObjectStorageProvider.FileSystem;
 
     /// <summary>
@@ -28,6 +31,9 @@ public sealed class ObjectStorageOptions
     /// puts rely on rename and fsync behaving as on a local filesystem.
     /// </summary>
     public string Directory { get; set; } = "data/bucket";
+
+    /// <summary>The bucket and connection of <see cref="ObjectStorageProvider.S3"/> (section <c>ObjectStorage:S3</c>).</summary>
+    public S3ObjectStoreOptions S3 { get; set; } = new();
 }
 
 /// <summary>Checks <see cref="ObjectStorageOptions"/> at start, so a bad setting stops the host with a clear message.</summary>
@@ -51,6 +57,15 @@ public sealed class ObjectStorageOptionsValidator : IValidateOptions<ObjectStora
             if (options.Directory.Contains('\0', StringComparison.Ordinal))
             {
                 return ValidateOptionsResult.Fail("ObjectStorage:Directory contains a NUL character");
+            }
+        }
+
+        if (options.Provider == ObjectStorageProvider.S3)
+        {
+            var problem = options.S3 is null ? $"{S3ObjectStoreOptions.SectionPath} is required for the S3 provider" : options.S3.Validate();
+            if (problem is not null)
+            {
+                return ValidateOptionsResult.Fail(problem);
             }
         }
 

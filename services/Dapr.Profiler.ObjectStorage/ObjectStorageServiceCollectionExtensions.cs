@@ -29,6 +29,7 @@ public static class ObjectStorageServiceCollectionExtensions
             {
                 ObjectStorageProvider.FileSystem => new FileSystemObjectStore(
                     options.Directory, sp.GetRequiredService<ILogger<FileSystemObjectStore>>()),
+                ObjectStorageProvider.S3 => new S3ObjectStore(options.S3, sp.GetRequiredService<ILogger<S3ObjectStore>>()),
                 _ => throw new InvalidOperationException($"object storage provider {options.Provider} is not supported"),
             };
         });
