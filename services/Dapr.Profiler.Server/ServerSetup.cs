@@ -103,6 +103,11 @@ public static class ServerSetup
             registry.MapQueryBackendMethods(app.Services);
         }
 
+        if (targets.Contains(DaprNames.AppIds.Distributor))
+        {
+            app.Services.GetRequiredService<SubscriptionRegistry>().Subscribe(app.Services.GetRequiredService<ProfileEventSubscriber>().Subscription);
+        }
+
         app.Services.GetRequiredService<ReadinessState>().Attach(app.Lifetime);
         app.MapGet("/ready", (ReadinessState ready) => ready.IsReady
             ? Results.Text("ready\n")

@@ -37,6 +37,7 @@ public static class DistributorExtensions
         services.TryAddSingleton<IngestPipeline>();
         services.TryAddSingleton<IngestApi>();
         services.TryAddSingleton<PushApi>();
+        services.TryAddSingleton<ProfileEventSubscriber>();
         return services;
     }
 

@@ -33,6 +33,9 @@ public sealed class InProcessServer : IProfilerServer
 
     public string Logs => _logs.Text;
 
+    /// <summary>The server's services, for tests that use the in-process mesh directly (publishing events).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Starts a server on a new temporary data directory (removed on dispose).</summary>
     public static Task<InProcessServer> StartAsync(params string[] extraArgs) => StartOnAsync(null, extraArgs);
 
