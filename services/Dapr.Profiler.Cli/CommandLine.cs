@@ -22,6 +22,12 @@ internal static class CommandLine
           bench block [--corpus DIR] [--seconds S]       block bytes per profile vs gzipped pprof; block write/read speed
           bench ingest [--url URL] [--concurrency N | --rate R] [--seconds S] [--services N]
                                                          push real profiles to a running server; throughput, ack latency
+          bench query [--url URL] [--services 1] [--profiles-per-service 3600] [--queries 20] [--warmup 5]
+                [--concurrency 1024]
+                                                         ingest an hour of profiles per service (1/s) into a running
+                                                         server, then time merge, series and label-values queries and
+                                                         the bytes read from object storage per query (start the server
+                                                         with --Distributor:IngestionRateBytesPerSecond=0)
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)

@@ -118,7 +118,7 @@ internal static class IngestBench
     private static double Percentile(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 
     /// <summary>The server's counters and gauges from <c>/metrics</c> (Prometheus text), by name.</summary>
-    private static async Task<Dictionary<string, long>> MetricsAsync(HttpClient http)
+    internal static async Task<Dictionary<string, long>> MetricsAsync(HttpClient http)
     {
         var result = new Dictionary<string, long>(StringComparer.Ordinal);
         string text;

@@ -11,8 +11,8 @@ public static class QueryBackendRegistration
 {
     /// <summary>
     /// Registers <see cref="QueryBackendOptions"/> (section <c>QueryBackend</c>, validated at start) and the
-    /// <see cref="QueryBackendService"/> singleton. It needs an <c>IObjectStore</c> and an <see cref="IServiceInvoker"/>
-    /// registered by the host. Call <see cref="MapQueryBackendMethods"/> once the provider is built.
+    /// <see cref="QueryBackendService"/> and <see cref="QueryBackendMetrics"/> singletons. It needs an
+    /// <c>IObjectStore</c> and an <see cref="IServiceInvoker"/> registered by the host. Call <see cref="MapQueryBackendMethods"/> once the provider is built.
     /// </summary>
     public static IServiceCollection AddQueryBackend(this IServiceCollection services, IConfiguration configuration)
     {
@@ -22,6 +22,7 @@ public static class QueryBackendRegistration
             .Bind(configuration.GetSection(QueryBackendOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddSingleton<QueryBackendMetrics>();
         services.TryAddSingleton<QueryBackendService>();
         return services;
     }

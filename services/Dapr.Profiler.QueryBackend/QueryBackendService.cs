@@ -21,23 +21,30 @@ namespace Dapr.Profiler.QueryBackend;
 /// skips objects that no longer exist (deleted after planning), and fails with Unavailable on other storage errors
 /// and Internal on corrupt blocks.</item>
 /// <item>Every node answers one report per query, in request order, and the statistics of its subtree: blocks and
-/// datasets read and bytes fetched from object storage. Trees are truncated to <c>max_nodes</c> at every node (READ
-/// and MERGE), like Pyroscope between stages (<see cref="TreeReports.Truncate"/>), so reports stay small and the
-/// total stays exact; with <c>max_nodes</c> = 0 every plan shape gives exactly the same tree.</item>
+/// datasets read and bytes fetched from object storage. READ nodes also add their blocks and bytes to
+/// <see cref="QueryBackendMetrics"/> (MERGE nodes do not, so each byte counts once). Trees are truncated to
+/// <c>max_nodes</c> at every node (READ and MERGE), like Pyroscope between stages (<see cref="TreeReports.Truncate"/>),
+/// so reports stay small and the total stays exact; with <c>max_nodes</c> = 0 every plan shape gives exactly the same
+/// tree.</item>
 /// </list>
 /// </remarks>
 public sealed class QueryBackendService
 {
+    /// <summary>Set while a MERGE node invokes its children, so an in-process child is not counted as a query.</summary>
+    private static readonly AsyncLocal<bool> InvokedByMerge = new();
+
     private readonly QueryBackendOptions _options;
     private readonly IServiceInvoker _invoker;
     private readonly ILogger _logger;
     private readonly ReadNodeExecutor _reader;
+    private readonly QueryBackendMetrics _metrics;
 
     public QueryBackendService(
         IOptions<QueryBackendOptions> options,
         IObjectStore store,
         IServiceInvoker invoker,
-        ILogger<QueryBackendService>? logger = null)
+        ILogger<QueryBackendService>? logger = null,
+        QueryBackendMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
@@ -45,6 +52,7 @@ public sealed class QueryBackendService
         _options = options.Value;
         _invoker = invoker;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _metrics = metrics ?? new QueryBackendMetrics();
         _reader = new ReadNodeExecutor(store, _options, _logger);
     }
 
@@ -57,6 +65,11 @@ public sealed class QueryBackendService
         ArgumentNullException.ThrowIfNull(request);
         var scope = InvocationScope.Parse(request);
         var aggregators = request.Query.Select(q => QueryAggregator.Create(q, scope)).ToArray();
+        if (!InvokedByMerge.Value)
+        {
+            _metrics.QueryStarted();
+        }
+
         var started = Stopwatch.GetTimestamp();
         var plan = request.Plan;
         var stats = plan.Type switch
@@ -68,6 +81,7 @@ public sealed class QueryBackendService
         var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (plan.Type == PlanNode.Types.Type.Read)
         {
+            _metrics.Read(stats.BlocksRead, stats.BytesRead);
             Log.ReadCompleted(_logger, plan.Blocks.Count, aggregators.Length, elapsedMs, stats.BlocksRead, stats.DatasetsRead, stats.BytesRead);
         }
         else
@@ -104,6 +118,9 @@ public sealed class QueryBackendService
         var stats = new ExecutionStats();
         var gate = new Lock();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken };
+
+        // Flows into the children's invocations (through the in-process invoker) and is undone when this method returns.
+        InvokedByMerge.Value = true;
         try
         {
             await Parallel.ForEachAsync(request.Plan.Children, parallel, async (child, ct) =>

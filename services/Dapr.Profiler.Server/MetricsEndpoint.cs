@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text;
+using Dapr.Profiler.QueryBackend;
 using Dapr.Profiler.SegmentWriter;
 
 namespace Dapr.Profiler.Server;
 
-/// <summary><c>GET /metrics</c>: a few counters in the Prometheus text format, read by the ingest bench.</summary>
+/// <summary><c>GET /metrics</c>: a few counters in the Prometheus text format, read by the ingest and query benches.</summary>
 internal static class MetricsEndpoint
 {
     public static async Task WriteAsync(HttpContext context)
@@ -17,6 +18,13 @@ internal static class MetricsEndpoint
             Counter(text, "dprof_segment_pushes_acknowledged_total", "Pushes acknowledged after their segment was durable.", writer.PushesAcknowledged);
             Counter(text, "dprof_segment_failures_total", "Segments that could not be stored (their pushes failed).", writer.SegmentsFailed);
             Counter(text, "dprof_segment_dlq_writes_total", "Segments whose metadata went to the DLQ.", writer.DlqWrites);
+        }
+
+        if (context.RequestServices.GetService<QueryBackendMetrics>() is { } query)
+        {
+            Counter(text, "dprof_query_queries_total", "Query plans executed by the query-backend (root invocations).", query.QueriesExecuted);
+            Counter(text, "dprof_query_blocks_read_total", "Blocks opened by query-backend READ nodes.", query.BlocksRead);
+            Counter(text, "dprof_query_bytes_read_total", "Bytes the query-backend read from object storage.", query.BytesRead);
         }
 
         var (rss, peak) = ProcessMemory.Read();

@@ -51,6 +51,8 @@ internal sealed class TestCluster : IDisposable
 
     public QueryBackendService Service => _provider.GetRequiredService<QueryBackendService>();
 
+    public QueryBackendMetrics Metrics => _provider.GetRequiredService<QueryBackendMetrics>();
+
     /// <summary>Writes a segment (level 0) of the given series at <c>segments/1/anonymous/{ulid}/block.bin</c>.</summary>
     public async Task<BlockMeta> WriteSegmentAsync(IEnumerable<(string Tenant, ProfileSeries Series)> series)
     {
