@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapr.Profiler.SegmentWriter;
+using Dapr.Profiler.TestKit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

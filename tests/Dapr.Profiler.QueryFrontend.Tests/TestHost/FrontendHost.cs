@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Dapr.Profiler.Mesh;
 using Dapr.Profiler.Metastore.Client;
+using Dapr.Profiler.TestKit;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Dapr.Profiler.QueryFrontend.Tests;
+namespace Dapr.Profiler.TestKit;
 
 /// <summary>Keeps every log entry of the host, so tests can check what was logged.</summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider
+public sealed class CapturingLoggerProvider : ILoggerProvider
 {
     private readonly ConcurrentQueue<LogEntry> _entries = new();
 
@@ -16,7 +16,7 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
     {
     }
 
-    internal sealed record LogEntry(LogLevel Level, EventId EventId, string Message, Exception? Exception);
+    public sealed record LogEntry(LogLevel Level, EventId EventId, string Message, Exception? Exception);
 
     private sealed class Logger(CapturingLoggerProvider owner) : ILogger
     {
