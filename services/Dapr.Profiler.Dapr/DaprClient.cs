@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapr.Profiler.Mesh;
@@ -263,7 +264,10 @@ public sealed class DaprClient
     private static byte[] WriteBindingRequest(string operation, JsonNode? data, IReadOnlyDictionary<string, string>? metadata)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+
+        // Relaxed escaping: the default encoder writes '+' (common in base64 data) as six bytes, \u002B, which would
+        // inflate binary payloads by up to half and break the body-size budget of DaprBindingObjectStore.
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WritePropertyName("data");

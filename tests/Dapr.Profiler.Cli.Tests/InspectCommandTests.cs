@@ -52,7 +52,7 @@ public sealed class InspectCommandTests
     [Fact]
     public async Task Inspect_RawUncompressedPprof_Works()
     {
-        var raw = Dapr.Profiler.Model.Gzip.Decompress(Corpus.ReadProfile("go-cpu.pb.gz"), long.MaxValue);
+        var raw = global::Dapr.Profiler.Model.Gzip.Decompress(Corpus.ReadProfile("go-cpu.pb.gz"), long.MaxValue);
         var path = Path.Combine(Path.GetTempPath(), $"dprof-raw-{Guid.NewGuid():N}.pb");
         await File.WriteAllBytesAsync(path, raw, TestContext.Current.CancellationToken);
         try
@@ -71,13 +71,13 @@ public sealed class InspectCommandTests
     [Fact]
     public async Task Inspect_TotalsBeyondInt64_ArePrintedNotCrashed()
     {
-        var profile = new Dapr.Profiler.Protos.Pprof.Profile();
+        var profile = new global::Dapr.Profiler.Protos.Pprof.Profile();
         profile.StringTable.Add(["", "samples", "count", "main"]);
-        profile.SampleType.Add(new Dapr.Profiler.Protos.Pprof.ValueType { Type = 1, Unit = 2 });
-        profile.Function.Add(new Dapr.Profiler.Protos.Pprof.Function { Id = 1, Name = 3 });
-        profile.Location.Add(new Dapr.Profiler.Protos.Pprof.Location { Id = 1, Line = { new Dapr.Profiler.Protos.Pprof.Line { FunctionId = 1 } } });
-        profile.Sample.Add(new Dapr.Profiler.Protos.Pprof.Sample { LocationId = { 1 }, Value = { (long.MaxValue / 2) + 1 } });
-        profile.Sample.Add(new Dapr.Profiler.Protos.Pprof.Sample { LocationId = { 1 }, Value = { (long.MaxValue / 2) + 1 } });
+        profile.SampleType.Add(new global::Dapr.Profiler.Protos.Pprof.ValueType { Type = 1, Unit = 2 });
+        profile.Function.Add(new global::Dapr.Profiler.Protos.Pprof.Function { Id = 1, Name = 3 });
+        profile.Location.Add(new global::Dapr.Profiler.Protos.Pprof.Location { Id = 1, Line = { new global::Dapr.Profiler.Protos.Pprof.Line { FunctionId = 1 } } });
+        profile.Sample.Add(new global::Dapr.Profiler.Protos.Pprof.Sample { LocationId = { 1 }, Value = { (long.MaxValue / 2) + 1 } });
+        profile.Sample.Add(new global::Dapr.Profiler.Protos.Pprof.Sample { LocationId = { 1 }, Value = { (long.MaxValue / 2) + 1 } });
         var path = Path.Combine(Path.GetTempPath(), $"dprof-big-{Guid.NewGuid():N}.pb");
         await File.WriteAllBytesAsync(path, Google.Protobuf.MessageExtensions.ToByteArray(profile), TestContext.Current.CancellationToken);
         try
