@@ -22,6 +22,23 @@ public sealed class ServerOptions
     [Required]
     public string DataDir { get; set; } = "./data";
 
+    /// <summary>
+    /// Which mesh implementation connects the services: <c>inprocess</c> (direct calls inside this process) or
+    /// <c>dapr</c> (service invocation and pub/sub through the Dapr sidecar). Null or empty = automatic:
+    /// <c>dapr</c> when <c>DAPR_HTTP_PORT</c> is set (as <c>dapr run</c>, the Kubernetes injector and Tye do), else
+    /// <c>inprocess</c>.
+    /// </summary>
+    public string? Mesh { get; set; }
+
+    /// <summary>The mesh this process uses; <paramref name="daprHttpPort"/> is the <c>DAPR_HTTP_PORT</c> setting.</summary>
+    public MeshKind ResolveMesh(string? daprHttpPort) => Mesh?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => string.IsNullOrEmpty(daprHttpPort) ? MeshKind.InProcess : MeshKind.Dapr,
+        "inprocess" or "in-process" => MeshKind.InProcess,
+        "dapr" => MeshKind.Dapr,
+        _ => throw new InvalidServerOptionsException($"unknown --mesh \"{Mesh}\"; use inprocess or dapr"),
+    };
+
     /// <summary>The app-ids this process hosts.</summary>
     public IReadOnlySet<string> Targets()
     {
@@ -41,6 +58,16 @@ public sealed class ServerOptions
 
         return parts.ToHashSet(StringComparer.Ordinal);
     }
+}
+
+/// <summary>How the services of a process reach each other and the services of other processes.</summary>
+public enum MeshKind
+{
+    /// <summary>The in-process mesh: every invoked app-id must be hosted in this process.</summary>
+    InProcess,
+
+    /// <summary>The Dapr sidecar at <c>DAPR_HTTP_PORT</c>: one process per app-id (or any grouping).</summary>
+    Dapr,
 }
 
 /// <summary>A setting that makes the server unable to start; the message says which and why.</summary>

@@ -1,3 +1,4 @@
+using Dapr.Profiler.Dapr;
 using Dapr.Profiler.Distributor;
 using Dapr.Profiler.Mesh;
 using Dapr.Profiler.Metastore;
@@ -10,9 +11,50 @@ using Microsoft.Extensions.Configuration.Memory;
 
 namespace Dapr.Profiler.Server;
 
-/// <summary>Wires the services selected by <c>--target</c> into one host, with the in-process mesh.</summary>
+/// <summary>
+/// Wires the services selected by <c>--target</c> into one host, connected by the mesh selected by <c>--mesh</c>.
+/// </summary>
+/// <remarks>
+/// <para>Which app-id serves what (each is a <c>--target</c> value; <c>all</c> = every one, in one process):</para>
+/// <list type="table">
+/// <listheader><term>app-id</term><description>serves (app side) / needs</description></listheader>
+/// <item><term><c>distributor</c></term><description>public ingest: <c>POST /ingest</c>, <c>/pyroscope/ingest</c>,
+/// <c>/push.v1.PusherService/Push</c>; pub/sub topic <c>profiles</c> (route <c>/events/profiles</c>, dead letters to
+/// <c>profiles-deadletter</c>). Invokes <c>segment-writer</c>. No object store, no data directory.</description></item>
+/// <item><term><c>segment-writer</c></term><description><c>POST /segmentwriter.v1.SegmentWriterService/Push</c>.
+/// Writes segments to the object store, invokes <c>metastore</c>.</description></item>
+/// <item><term><c>metastore</c></term><description><c>POST /metastore.v1.IndexService/*</c>,
+/// <c>/metastore.v1.MetadataQueryService/*</c>, <c>/metastore.v1.TenantService/*</c>. Keeps its log under
+/// <c>--data-dir</c>; uses the object store for DLQ recovery. Readiness waits for its log recovery.</description></item>
+/// <item><term><c>query-frontend</c></term><description>public query API: <c>/querier.v1.QuerierService/*</c>,
+/// <c>GET /pyroscope/render</c>, <c>/pyroscope/render-diff</c>, <c>/pyroscope/label-values</c>. Invokes
+/// <c>metastore</c> and <c>query-backend</c>. No object store, no data directory.</description></item>
+/// <item><term><c>query-backend</c></term><description><c>POST /querybackend.v1.QueryBackendService/Invoke</c>.
+/// Reads blocks from the object store.</description></item>
+/// </list>
+/// <para>
+/// Every process also serves <c>GET /ready</c> and <c>GET /metrics</c>. Under Dapr it serves
+/// <c>GET /dapr/subscribe</c> (the subscriptions of its hosted services; empty for all but the distributor) and
+/// checks <c>APP_API_TOKEN</c> on every route Dapr calls; the public ingest and query routes above are exempt, as
+/// Pyroscope clients and Grafana call them directly, not through the sidecar.
+/// </para>
+/// </remarks>
 public static class ServerSetup
 {
+    /// <summary>The app-ids whose services read or write the object store.</summary>
+    private static readonly string[] ObjectStoreUsers =
+        [DaprNames.AppIds.SegmentWriter, DaprNames.AppIds.Metastore, DaprNames.AppIds.QueryBackend, DaprNames.AppIds.CompactionWorker];
+
+    /// <summary>Public routes (and route prefixes) clients call directly, exempt from the Dapr app-token check.</summary>
+    private static readonly PathString[] PublicPathPrefixes =
+    [
+        .. DistributorExtensions.IngestRoutes.Select(r => new PathString(r)),
+        new(PushApi.Route),
+        new(ConnectApi.ServicePath),
+        new("/pyroscope"),
+        new("/metrics"),
+    ];
+
     public static WebApplicationBuilder AddProfilerServer(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -20,8 +62,10 @@ public static class ServerSetup
         {
             Target = builder.Configuration["target"] ?? "all",
             DataDir = builder.Configuration["data-dir"] ?? "./data",
+            Mesh = builder.Configuration["mesh"],
         };
         var targets = options.Targets();
+        var mesh = options.ResolveMesh(builder.Configuration[DaprOptions.HttpPortVariable]);
         var dataDir = Path.GetFullPath(options.DataDir);
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
@@ -42,15 +86,42 @@ public static class ServerSetup
 
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton(new HostedTargets(targets));
+        services.AddSingleton(new HostedTargets(targets, mesh));
+
+        // The app side: the methods and subscriptions of the services hosted here, under either mesh.
         services.AddSingleton<ServiceMethodRegistry>();
         services.AddSingleton<SubscriptionRegistry>();
-        services.AddSingleton<IServiceInvoker, InProcessServiceInvoker>();
-        services.AddSingleton<InProcessPubSub>();
-        services.AddSingleton<IPublisher>(sp => sp.GetRequiredService<InProcessPubSub>());
-        services.AddHostedService(sp => sp.GetRequiredService<InProcessPubSub>());
+        if (mesh == MeshKind.Dapr)
+        {
+            services.AddDaprMesh(builder.Configuration);
+        }
+        else
+        {
+            services.AddSingleton<IServiceInvoker, InProcessServiceInvoker>();
+            services.AddSingleton<InProcessPubSub>();
+            services.AddSingleton<IPublisher>(sp => sp.GetRequiredService<InProcessPubSub>());
+            services.AddHostedService(sp => sp.GetRequiredService<InProcessPubSub>());
+        }
+
         services.AddSingleton<ReadinessState>();
-        services.AddObjectStorage(builder.Configuration);
+        if (ObjectStoreUsers.Any(targets.Contains))
+        {
+            // ObjectStorage:Provider = FileSystem | S3 (direct), or Dapr (an output binding through the sidecar).
+            if (string.Equals(builder.Configuration["ObjectStorage:Provider"], "Dapr", StringComparison.OrdinalIgnoreCase))
+            {
+                if (mesh != MeshKind.Dapr)
+                {
+                    throw new InvalidServerOptionsException("ObjectStorage:Provider=Dapr reaches object storage through a Dapr binding and needs --mesh dapr");
+                }
+
+                services.AddDaprBindingObjectStore(builder.Configuration);
+            }
+            else
+            {
+                services.AddObjectStorage(builder.Configuration);
+            }
+        }
+
         services.AddSingleton<IMetastoreClient, MetastoreClient>();
         services.AddSingleton<ISegmentWriterClient, SegmentWriterClient>();
 
@@ -88,6 +159,12 @@ public static class ServerSetup
         ArgumentNullException.ThrowIfNull(app);
         var targets = app.Services.GetRequiredService<HostedTargets>();
         var registry = app.Services.GetRequiredService<ServiceMethodRegistry>();
+        if (targets.Mesh == MeshKind.Dapr)
+        {
+            // Before every route: calls from the sidecar carry APP_API_TOKEN; public client routes are exempt.
+            app.UseWhen(context => !IsPublicPath(context.Request.Path), branch => branch.UseDaprAppToken());
+        }
+
         if (targets.Contains(DaprNames.AppIds.Metastore))
         {
             MetastoreRegistration.MapMetastoreMethods(registry, app.Services);
@@ -124,13 +201,24 @@ public static class ServerSetup
         }
 
         app.MapServiceMethods(registry, targets.Contains);
+        if (targets.Mesh == MeshKind.Dapr)
+        {
+            // After every subscription is registered: the list and the routes are taken from the registry now.
+            app.MapDaprSubscriptions(app.Services.GetRequiredService<SubscriptionRegistry>());
+        }
+
         return app;
     }
+
+    private static bool IsPublicPath(PathString path) =>
+        PublicPathPrefixes.Any(prefix => path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase));
 }
 
-/// <summary>The app-ids this process hosts.</summary>
-public sealed class HostedTargets(IReadOnlySet<string> targets)
+/// <summary>The app-ids this process hosts, and the mesh that connects them to the rest.</summary>
+public sealed class HostedTargets(IReadOnlySet<string> targets, MeshKind mesh = MeshKind.InProcess)
 {
+    public MeshKind Mesh => mesh;
+
     public bool Contains(string appId) => targets.Contains(appId);
 
     public IReadOnlySet<string> All => targets;

@@ -17,6 +17,9 @@ public sealed partial class ServerProcess : IProfilerServer
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>Dapr's variables: only a test that asks for them gives them to the server (they select the mesh).</summary>
+    private static readonly string[] MeshVariables = ["DAPR_HTTP_PORT", "DAPR_GRPC_PORT", "DAPR_API_TOKEN", "APP_API_TOKEN"];
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly Lock _outputLock = new();
@@ -53,8 +56,16 @@ public sealed partial class ServerProcess : IProfilerServer
     }
 
     /// <summary>Starts the server on <paramref name="dataDirectory"/> and waits until it is ready.</summary>
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(string dataDirectory, params string[] extraArgs) =>
+        StartAsync(dataDirectory, new Dictionary<string, string>(), extraArgs);
+
+    /// <summary>
+    /// Starts the server on <paramref name="dataDirectory"/> with <paramref name="environment"/> added to its
+    /// environment (e.g. <c>DAPR_HTTP_PORT</c>) and waits until it is ready.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         var dll = Path.Combine(AppContext.BaseDirectory, "Dapr.Profiler.Server.dll");
         if (!File.Exists(dll))
         {
@@ -85,6 +96,15 @@ public sealed partial class ServerProcess : IProfilerServer
         start.Environment.Remove("ASPNETCORE_HTTP_PORTS");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var name in MeshVariables)
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var server = new ServerProcess(process, dataDirectory);
