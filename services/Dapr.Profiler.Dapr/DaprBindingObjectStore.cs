@@ -104,7 +104,11 @@ public sealed partial class DaprBindingObjectStore : IObjectStore
         }
         else
         {
-            generation = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+            // The generation comes from the content: a retried put of the same bytes (after a timeout whose first
+            // attempt may still complete at the sidecar) writes the same part keys and an equivalent manifest, so a
+            // late write of the earlier attempt can never point the key at parts the retry removed.
+            var sha256 = Convert.ToHexStringLower(SHA256.HashData(data.Span));
+            generation = sha256[..16];
             var parts = Math.Max(1, (data.Length + maxPart - 1) / maxPart);
             for (var i = 0; i < parts; i++)
             {
@@ -112,7 +116,7 @@ public sealed partial class DaprBindingObjectStore : IObjectStore
                 await CreateAsync(PartKey(bindingKey, generation, i), data.Slice(offset, Math.Min(maxPart, data.Length - offset)), cancellationToken);
             }
 
-            var manifest = new Manifest(data.Length, parts, maxPart, generation, Convert.ToHexStringLower(SHA256.HashData(data.Span)), DateTimeOffset.UtcNow);
+            var manifest = new Manifest(data.Length, parts, maxPart, generation, sha256, DateTimeOffset.UtcNow);
             await CreateAsync(bindingKey, manifest.Encode(), cancellationToken);
             BindingStoreLog.StoredInParts(_logger, key, data.Length, parts, generation);
         }

@@ -53,6 +53,13 @@ public sealed partial class SegmentWriterService(
         Segment? full = null;
         lock (shard)
         {
+            // Checked again under the lock: StoppedAsync closes every segment under the same locks, so a push
+            // either lands in a segment that is still flushed or is refused here.
+            if (_closed)
+            {
+                throw new ServiceException(ServiceStatus.Unavailable, "the segment-writer is shut down");
+            }
+
             var segment = shard.Current ??= new Segment(shard.Id, Ulid.NewUlid(time.GetUtcNow()));
             foreach (var s in series)
             {
@@ -102,8 +109,14 @@ public sealed partial class SegmentWriterService(
             await _ticker;
         }
 
+        // Flushes may start while we wait (a full segment closing); wait until none is left.
         CloseAllSegments();
-        await Task.WhenAll(_flushes.Keys);
+        while (!_flushes.IsEmpty)
+        {
+            await Task.WhenAll(_flushes.Keys);
+            await Task.Yield();
+        }
+
         LogStopped(logger);
     }
 

@@ -200,7 +200,13 @@ public static class ServerSetup
             app.MapQueryFrontendApi();
         }
 
-        app.MapServiceMethods(registry, targets.Contains);
+        // Internal methods answer over HTTP only where something must call them that way: Dapr forwards invocations
+        // to them. In one process the mesh calls them directly, so they stay off the public port unless asked for
+        // (Server:ExposeInternalMethods, for tests and debugging) — they take any tenant id they are given.
+        if (targets.Mesh == MeshKind.Dapr || app.Configuration.GetValue<bool>("Server:ExposeInternalMethods"))
+        {
+            app.MapServiceMethods(registry, targets.Contains);
+        }
         if (targets.Mesh == MeshKind.Dapr)
         {
             // After every subscription is registered: the list and the routes are taken from the registry now.

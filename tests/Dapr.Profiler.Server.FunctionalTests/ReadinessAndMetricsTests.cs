@@ -55,4 +55,20 @@ public sealed class ReadinessAndMetricsTests
             Bucket.SegmentObjects(server.DataDirectory).Sum(f => new FileInfo(f).Length),
             after[BytesWritten]);
     }
+
+    [Fact]
+    public async Task InternalMethods_AreNotOnThePublicPort_ByDefault()
+    {
+        await using var server = await InProcessServer.StartAsync("--Server:ExposeInternalMethods=false");
+        var ct = TestContext.Current.CancellationToken;
+
+        // The metastore's methods take any tenant id; in one process nothing reaches them over HTTP.
+        using var content = new ByteArrayContent([]);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-protobuf");
+        using var response = await server.Client.PostAsync("metastore.v1.MetadataQueryService/QueryMetadata", content, ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await server.Client.GetAsync("ready", ct)).StatusCode);
+    }
 }
+

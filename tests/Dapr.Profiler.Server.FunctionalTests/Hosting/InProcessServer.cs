@@ -50,7 +50,7 @@ public sealed class InProcessServer : IProfilerServer
         {
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions
             {
-                Args = ["--urls", "http://127.0.0.1:0", "--data-dir", dir, .. extraArgs],
+                Args = ["--urls", "http://127.0.0.1:0", "--data-dir", dir, "--Server:ExposeInternalMethods=true", .. extraArgs],
                 ContentRootPath = AppContext.BaseDirectory,
                 EnvironmentName = "Production",
             });

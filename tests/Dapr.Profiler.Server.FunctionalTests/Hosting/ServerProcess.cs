@@ -85,6 +85,9 @@ public sealed partial class ServerProcess : IProfilerServer
         start.ArgumentList.Add("http://127.0.0.1:0");
         start.ArgumentList.Add("--data-dir");
         start.ArgumentList.Add(dataDirectory);
+
+        // Tests read the index through the metastore's methods; a server keeps them off its port by default.
+        start.ArgumentList.Add("--Server:ExposeInternalMethods=true");
         foreach (var arg in extraArgs)
         {
             start.ArgumentList.Add(arg);
