@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Dapr.Profiler.DaprSidecar.Emulator;
 using Dapr.Profiler.ObjectStorage;
+using Dapr.Profiler.TestKit;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dapr.Profiler.Dapr.Tests;
@@ -311,23 +312,67 @@ public sealed class LocalStorageWithRootAndPrefixObjectStoreTests : DaprBindingO
     }
 }
 
-public sealed class S3BindingObjectStoreTests : DaprBindingObjectStoreTests
+/// <summary>The contract over the emulator's <c>bindings.aws.s3</c>; the subclasses choose its backend.</summary>
+public abstract class S3BindingObjectStoreTestsBase : DaprBindingObjectStoreTests
 {
+    /// <summary>A prefix of this test's own, so tests sharing a bucket never see each other's objects.</summary>
+    private readonly string _prefix = "p-" + Guid.NewGuid().ToString("N")[..12] + "/";
+
     protected override string BindingType => "aws.s3";
+
+    protected abstract S3BindingOptions BindingOptions();
 
     protected override SidecarClusterOptions ClusterOptions() => new()
     {
         Apps = [ClientOnlyApp],
-        S3Bindings = new Dictionary<string, S3BindingOptions> { ["objectstore"] = new() { Bucket = "profiles" } },
+        S3Bindings = new Dictionary<string, S3BindingOptions> { ["objectstore"] = BindingOptions() },
     };
 
-    protected override void Configure(DaprBindingObjectStoreOptions options) => options.Prefix = "p/";
+    protected override void Configure(DaprBindingObjectStoreOptions options) => options.Prefix = _prefix;
 
     /// <summary>The parts are hidden from the store's listing, so this asks the binding itself (one page is enough here).</summary>
     protected override async Task<int> PartCountAsync(string key)
     {
-        var response = await Client.InvokeBindingAsync("objectstore", "list", new JsonObject { ["prefix"] = "p/" + key + ".part-" }, null, Ct);
+        var response = await Client.InvokeBindingAsync("objectstore", "list", new JsonObject { ["prefix"] = _prefix + key + ".part-" }, null, Ct);
         var contents = JsonNode.Parse(response.Data)!["Contents"] as JsonArray;
         return contents?.Count(c => DaprBindingObjectStore.IsPartKey(c!["Key"]!.GetValue<string>())) ?? 0;
+    }
+}
+
+/// <summary>The s3 binding with its objects in memory.</summary>
+public sealed class S3BindingObjectStoreTests : S3BindingObjectStoreTestsBase
+{
+    protected override S3BindingOptions BindingOptions() => new() { Bucket = "profiles" };
+}
+
+/// <summary>The s3 binding backed by s3rver, a real S3-protocol server (as in the project's requirement).</summary>
+public sealed class S3rverBindingObjectStoreTests(S3rverFixture s3rver) : S3BindingObjectStoreTestsBase, IClassFixture<S3rverFixture>
+{
+    protected override S3BindingOptions BindingOptions() => new()
+    {
+        Bucket = S3rverFixture.Bucket,
+        Endpoint = s3rver.Server.Endpoint,
+        AccessKey = s3rver.Server.AccessKey,
+        SecretKey = s3rver.Server.SecretKey,
+    };
+}
+
+/// <summary>One s3rver with the bucket <c>profiles</c>, shared by the tests of a class.</summary>
+public sealed class S3rverFixture : IAsyncLifetime
+{
+    public const string Bucket = "profiles";
+
+    private S3rverServer? _server;
+
+    public S3rverServer Server => _server ?? throw new InvalidOperationException("s3rver is not started");
+
+    public async ValueTask InitializeAsync() => _server = await S3rverServer.StartAsync(Bucket, TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
     }
 }

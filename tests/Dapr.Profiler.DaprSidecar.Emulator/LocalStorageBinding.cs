@@ -15,7 +15,7 @@ internal interface IOutputBinding
     string Type { get; }
 
     /// <summary>Invokes <paramref name="operation"/>; <paramref name="goData"/> is <c>data</c> as daprd re-encoded it.</summary>
-    BindingResult Invoke(string operation, string goData, IReadOnlyDictionary<string, string> metadata);
+    Task<BindingResult> InvokeAsync(string operation, string goData, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken);
 }
 
 /// <summary>Unquoting of Go-encoded JSON strings, as storage bindings do with <c>strconv.Unquote</c>.</summary>
@@ -65,7 +65,10 @@ internal sealed class LocalStorageBinding : IOutputBinding
 
     public string Type => "bindings.localstorage";
 
-    public BindingResult Invoke(string operation, string goData, IReadOnlyDictionary<string, string> metadata)
+    public Task<BindingResult> InvokeAsync(string operation, string goData, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken) =>
+        Task.FromResult(Invoke(operation, goData, metadata));
+
+    private BindingResult Invoke(string operation, string goData, IReadOnlyDictionary<string, string> metadata)
     {
         metadata.TryGetValue("fileName", out var fileName);
         return operation switch

@@ -638,7 +638,7 @@ public sealed class Sidecar : IAsyncDisposable
         BindingResult result;
         try
         {
-            result = binding.Invoke(operation, goData, metadata);
+            result = await binding.InvokeAsync(operation, goData, metadata, context.RequestAborted);
         }
         catch (Exception e) when (e is BindingException or IOException or UnauthorizedAccessException)
         {

@@ -98,5 +98,9 @@ public sealed class SidecarCluster : IAsyncDisposable
 
         await Bus.DisposeAsync();
         AppClient.Dispose();
+        foreach (var binding in Bindings.Values.OfType<IDisposable>())
+        {
+            binding.Dispose();
+        }
     }
 }
