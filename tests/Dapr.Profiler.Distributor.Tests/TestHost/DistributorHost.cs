@@ -1,14 +1,7 @@
 using System.Text.Json;
 using Dapr.Profiler.SegmentWriter;
 using Dapr.Profiler.TestKit;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Dapr.Profiler.Distributor.Tests;
 
@@ -18,51 +11,38 @@ namespace Dapr.Profiler.Distributor.Tests;
 /// </summary>
 internal sealed class DistributorHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackApp _host;
 
-    private DistributorHost(WebApplication app, HttpClient client, RecordingSegmentWriter writer, CapturingLoggerProvider logs)
+    private DistributorHost(LoopbackApp host, RecordingSegmentWriter writer)
     {
-        _app = app;
-        Client = client;
+        _host = host;
         Writer = writer;
-        Logs = logs;
     }
 
-    public HttpClient Client { get; }
+    public HttpClient Client => _host.Client;
 
     public RecordingSegmentWriter Writer { get; }
 
-    public CapturingLoggerProvider Logs { get; }
+    public CapturingLoggerProvider Logs => _host.Logs;
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _host.App.Services;
 
     public static async Task<DistributorHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
-        var logs = new CapturingLoggerProvider();
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Debug);
-        builder.Logging.AddProvider(logs);
         var writer = new RecordingSegmentWriter();
-        builder.Services.AddSingleton<ISegmentWriterClient>(writer);
-        builder.Services.AddDistributor(builder.Configuration);
-
-        var app = builder.Build();
-        app.MapDistributorApi();
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
-        var client = new HttpClient { BaseAddress = new Uri(addresses.Single()) };
-        return new DistributorHost(app, client, writer, logs);
+        var host = await LoopbackApp.StartAsync(
+            settings,
+            builder =>
+            {
+                builder.Services.AddSingleton<ISegmentWriterClient>(writer);
+                builder.Services.AddDistributor(builder.Configuration);
+            },
+            app => app.MapDistributorApi(),
+            TestContext.Current.CancellationToken);
+        return new DistributorHost(host, writer);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 
     /// <summary>Posts and returns the status, the body and, for errors, the Connect code and message.</summary>
     public async Task<Answer> SendAsync(HttpRequestMessage request)

@@ -6,14 +6,7 @@ using Dapr.Profiler.Mesh;
 using Dapr.Profiler.Metastore.Client;
 using Dapr.Profiler.TestKit;
 using Google.Protobuf;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Dapr.Profiler.QueryFrontend.Tests;
 
@@ -25,58 +18,44 @@ internal sealed class FrontendHost : IAsyncDisposable
 {
     private static readonly JsonParser Json = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
-    private readonly WebApplication _app;
+    private readonly LoopbackApp _host;
 
-    private FrontendHost(WebApplication app, HttpClient client, FakeMetastore metastore, FakeQueryBackend backend, CapturingLoggerProvider logs)
+    private FrontendHost(LoopbackApp host, FakeMetastore metastore, FakeQueryBackend backend)
     {
-        _app = app;
-        Client = client;
+        _host = host;
         Metastore = metastore;
         Backend = backend;
-        Logs = logs;
     }
 
-    public HttpClient Client { get; }
+    public HttpClient Client => _host.Client;
 
     public FakeMetastore Metastore { get; }
 
     public FakeQueryBackend Backend { get; }
 
-    public CapturingLoggerProvider Logs { get; }
+    public CapturingLoggerProvider Logs => _host.Logs;
 
     public static async Task<FrontendHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
-        var logs = new CapturingLoggerProvider();
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Debug);
-        builder.Logging.AddProvider(logs);
-
         var metastore = new FakeMetastore();
         var backend = new FakeQueryBackend();
         var registry = new ServiceMethodRegistry();
         backend.Register(registry);
-        builder.Services.AddSingleton(registry);
-        builder.Services.AddSingleton<IServiceInvoker, InProcessServiceInvoker>();
-        builder.Services.AddSingleton<IMetastoreClient>(metastore);
-        builder.Services.AddQueryFrontend(builder.Configuration);
-
-        var app = builder.Build();
-        app.MapQueryFrontendApi();
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
-        var client = new HttpClient { BaseAddress = new Uri(addresses.Single()) };
-        return new FrontendHost(app, client, metastore, backend, logs);
+        var host = await LoopbackApp.StartAsync(
+            settings,
+            builder =>
+            {
+                builder.Services.AddSingleton(registry);
+                builder.Services.AddSingleton<IServiceInvoker, InProcessServiceInvoker>();
+                builder.Services.AddSingleton<IMetastoreClient>(metastore);
+                builder.Services.AddQueryFrontend(builder.Configuration);
+            },
+            app => app.MapQueryFrontendApi(),
+            TestContext.Current.CancellationToken);
+        return new FrontendHost(host, metastore, backend);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 
     /// <summary>Sends a request and returns the answer with its body decompressed when gzip-encoded.</summary>
     public async Task<Answer> SendAsync(HttpRequestMessage request)
