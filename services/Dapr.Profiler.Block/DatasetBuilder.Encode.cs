@@ -68,7 +68,7 @@ internal sealed partial class DatasetBuilder
         var types = _seriesTypes;
         Array.Sort(order, (a, b) =>
         {
-            var c = LabelSetComparer.Instance.Compare(labels[a], labels[b]);
+            var c = LabelSet.Compare(labels[a], labels[b]);
             return c != 0 ? c : string.CompareOrdinal(types[a].Id, types[b].Id);
         });
         rank = new int[order.Length];

@@ -126,7 +126,7 @@ internal static class MetadataQueries
         }
 
         var sorted = distinct.ToList();
-        sorted.Sort(CompareLabelSets);
+        sorted.Sort(LabelSet.Compare);
         var response = new SeriesLabelsResponse();
         foreach (var set in sorted)
         {
@@ -158,25 +158,5 @@ internal static class MetadataQueries
                 }
             }
         }
-    }
-
-    private static int CompareLabelSets(LabelSet a, LabelSet b)
-    {
-        var n = Math.Min(a.Count, b.Count);
-        for (var i = 0; i < n; i++)
-        {
-            var c = string.CompareOrdinal(a[i].Name, b[i].Name);
-            if (c == 0)
-            {
-                c = string.CompareOrdinal(a[i].Value, b[i].Value);
-            }
-
-            if (c != 0)
-            {
-                return c;
-            }
-        }
-
-        return a.Count.CompareTo(b.Count);
     }
 }

@@ -96,6 +96,37 @@ public sealed class LabelSet : IReadOnlyList<LabelPair>, IEquatable<LabelSet>
         return new LabelSet(_labels.Where(l => names.Contains(l.Name)).ToArray());
     }
 
+    /// <summary>
+    /// The order Pyroscope sorts label sets in (<c>CompareLabelPairs</c>): pair by pair, by name then value
+    /// (ordinal), a set that is a prefix of the other first.
+    /// </summary>
+    public static IComparer<LabelSet> Ordering { get; } = Comparer<LabelSet>.Create(Compare);
+
+    public static int Compare(LabelSet? x, LabelSet? y)
+    {
+        if (ReferenceEquals(x, y))
+        {
+            return 0;
+        }
+
+        if (x is null || y is null)
+        {
+            return x is null ? -1 : 1;
+        }
+
+        var n = Math.Min(x.Count, y.Count);
+        for (var i = 0; i < n; i++)
+        {
+            var c = x[i].CompareTo(y[i]);
+            if (c != 0)
+            {
+                return c;
+            }
+        }
+
+        return x.Count.CompareTo(y.Count);
+    }
+
     public IEnumerator<LabelPair> GetEnumerator() => ((IEnumerable<LabelPair>)_labels).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => _labels.GetEnumerator();

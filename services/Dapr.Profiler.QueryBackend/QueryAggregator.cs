@@ -71,7 +71,7 @@ internal sealed class TreeAggregator(InvocationScope scope, TreeQuery query) : Q
         StackTree tree;
         try
         {
-            tree = TreeReports.ToStackTree(report.Tree);
+            tree = TreeReportCodec.ToStackTree(report.Tree);
         }
         catch (ArgumentException ex)
         {
@@ -91,7 +91,7 @@ internal sealed class TreeAggregator(InvocationScope scope, TreeQuery query) : Q
 
         // The call site was applied to each dataset's tree as it was added, and children's reports are filtered.
         tree = TreeReports.Truncate(tree, query.MaxNodes);
-        return new Report { Type = QueryType.Tree, Tree = TreeReports.ToReport(tree) };
+        return new Report { Type = QueryType.Tree, Tree = TreeReportCodec.ToReport(tree) };
     }
 
     private void Merge(StackTree tree)

@@ -112,7 +112,7 @@ public sealed class RoundTripTests
         Assert.Equal(10, rows.Count);
         Assert.Equal(rows.OrderBy(r => r.SeriesIndex).ThenBy(r => r.TimestampNanos), rows);
         Assert.Equal(
-            data.Series.Select(s => s.Labels).OrderBy(l => l, LabelSetComparer.Instance),
+            data.Series.Select(s => s.Labels).OrderBy(l => l, LabelSet.Ordering),
             data.Series.Select(s => s.Labels));
 
         var inRange = data.Rows(null, 2_000, 3_999).ToList();

@@ -1,3 +1,4 @@
+using Dapr.Profiler.Model;
 using Dapr.Profiler.Mesh;
 using Dapr.Profiler.ObjectStorage;
 using Dapr.Profiler.Protos.Block;
@@ -79,7 +80,7 @@ public sealed class ObjectAccessTests
 
         var response = await cluster.InvokeAsync(Plans.Request(Plans.Read(meta), Plans.Cpu("svc-3"), T0, T0, Plans.Tree()));
 
-        Assert.True(MergedTree("cpu", "go-cpu-3.pb.gz").TreeEquals(TreeReports.ToStackTree(response.Reports[0].Tree)));
+        Assert.True(MergedTree("cpu", "go-cpu-3.pb.gz").TreeEquals(TreeReportCodec.ToStackTree(response.Reports[0].Tree)));
         var reads = recording!.Reads;
         Assert.All(reads, r => Assert.Equal("range", r.Operation));
         Assert.Equal(((long)meta.Size - 1024, 1024), (reads[0].Offset, reads[0].Length));
@@ -100,7 +101,7 @@ public sealed class ObjectAccessTests
 
         var response = await cluster.InvokeAsync(Plans.Request(Plans.Read(meta, other), Plans.Cpu("svc-3"), T0, T0, Plans.Tree()));
 
-        Assert.True(MergedTree("cpu", "go-cpu-3.pb.gz", "go-cpu-4.pb.gz").TreeEquals(TreeReports.ToStackTree(response.Reports[0].Tree)));
+        Assert.True(MergedTree("cpu", "go-cpu-3.pb.gz", "go-cpu-4.pb.gz").TreeEquals(TreeReportCodec.ToStackTree(response.Reports[0].Tree)));
         var reads = recording!.Reads;
         Assert.Equal(2, reads.Count);
         Assert.All(reads, r => Assert.Equal("get", r.Operation));
@@ -119,7 +120,7 @@ public sealed class ObjectAccessTests
         var response = await cluster.InvokeAsync(
             Plans.Request(Plans.Merge(Plans.Read(kept), Plans.Read(deleted)), Plans.Cpu("svc"), T0, T0, Plans.Tree(), Plans.TimeSeries(15)));
 
-        Assert.True(MergedTree("cpu", "go-cpu.pb.gz").TreeEquals(TreeReports.ToStackTree(response.Reports[0].Tree)));
+        Assert.True(MergedTree("cpu", "go-cpu.pb.gz").TreeEquals(TreeReportCodec.ToStackTree(response.Reports[0].Tree)));
         Assert.Equal(Total("go-cpu.pb.gz", "cpu"), Assert.Single(response.Reports[1].TimeSeries.Series).Sum.Single());
         Assert.Equal(1, response.Stats.BlocksRead);
         Assert.Contains(cluster.Logs.Entries, e => e.EventId.Id == 6002 && e.Level == LogLevel.Warning && e.Message.Contains(deleted.Id, StringComparison.Ordinal));
@@ -135,7 +136,7 @@ public sealed class ObjectAccessTests
 
         var response = await cluster.InvokeAsync(Plans.Request(Plans.Read(planned), Plans.Cpu("svc"), T0, T0, Plans.Tree()));
 
-        Assert.Equal(Total("go-cpu.pb.gz", "cpu"), TreeReports.ToStackTree(response.Reports[0].Tree).Total);
+        Assert.Equal(Total("go-cpu.pb.gz", "cpu"), TreeReportCodec.ToStackTree(response.Reports[0].Tree).Total);
     }
 
     [Fact]
@@ -169,7 +170,7 @@ public sealed class ObjectAccessTests
 
         var response = await cluster.InvokeAsync(Plans.Request(Plans.Read(heapOnly, late), Plans.Cpu("svc"), T0, T0 + 1000, Plans.Tree()));
 
-        Assert.Equal(0, TreeReports.ToStackTree(response.Reports[0].Tree).Total);
+        Assert.Equal(0, TreeReportCodec.ToStackTree(response.Reports[0].Tree).Total);
         Assert.Empty(recording!.Reads);
         Assert.Equal(0, response.Stats.BlocksRead);
     }

@@ -73,7 +73,7 @@ public sealed class PlanShapePropertyTests(PlanShapeFixture fixture) : IClassFix
             var response = await fixture.Cluster.InvokeAsync(
                 Plans.Request(plan, Plans.Cpu("svc"), T0, T0 + 60_000, Plans.Tree(), Plans.TimeSeries(60)));
 
-            var tree = TreeReports.ToStackTree(response.Reports[0].Tree);
+            var tree = TreeReportCodec.ToStackTree(response.Reports[0].Tree);
             Assert.True(fixture.Expected.TreeEquals(tree), $"plan {Describe(plan)}");
             var series = Assert.Single(response.Reports[1].TimeSeries.Series);
             Assert.Equal((double)fixture.Expected.Total, series.Sum.Sum());

@@ -1,3 +1,4 @@
+using Dapr.Profiler.Model;
 using Dapr.Profiler.Protos.Block;
 using Dapr.Profiler.Protos.QueryBackend;
 using static Dapr.Profiler.QueryBackend.Tests.CorpusSeries;
@@ -91,7 +92,7 @@ public sealed class TimeSeriesQueryTests
         Assert.Equal([C2 + C3, C4 + C1, C4], series.Sum.ToArray());
 
         // The tree reads [start, end] only: not the profile in (start − step, start), but the one at S+45s+1ms.
-        var tree = TreeReports.ToStackTree(response.Reports[1].Tree);
+        var tree = TreeReportCodec.ToStackTree(response.Reports[1].Tree);
         Assert.Equal(C3 + C4 + C1 + C2 + C4, tree.Total);
     }
 

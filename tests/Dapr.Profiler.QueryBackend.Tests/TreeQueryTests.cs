@@ -20,7 +20,7 @@ public sealed class TreeQueryTests
         var response = await cluster.InvokeAsync(Plans.Request(plan, Plans.Cpu("svc"), T0, T0 + (60 * Second), Plans.Tree()));
 
         var files = new[] { "go-cpu.pb.gz", "go-cpu-2.pb.gz", "go-cpu-3.pb.gz" };
-        var tree = TreeReports.ToStackTree(Assert.Single(response.Reports).Tree);
+        var tree = TreeReportCodec.ToStackTree(Assert.Single(response.Reports).Tree);
         var expected = MergedTree("cpu", files);
         Assert.True(expected.TreeEquals(tree), $"expected:\n{expected}\n\nactual:\n{tree}");
         Assert.Equal(files.Sum(f => Total(f, "cpu")), tree.Total);
@@ -39,7 +39,7 @@ public sealed class TreeQueryTests
 
         var response = await cluster.InvokeAsync(Plans.Request(Plans.Read(block), selector, T0, T0, Plans.Tree()));
 
-        var tree = TreeReports.ToStackTree(response.Reports[0].Tree);
+        var tree = TreeReportCodec.ToStackTree(response.Reports[0].Tree);
         Assert.True(FileTree("go-heap.pb.gz", "inuse_space").TreeEquals(tree), tree.ToString());
         Assert.Equal(Total("go-heap.pb.gz", "inuse_space"), tree.Total);
     }
@@ -56,7 +56,7 @@ public sealed class TreeQueryTests
             Load("go-cpu-4.pb.gz", "svc", T0 + (30 * Second)));
 
         async Task<StackTree> Query(long start, long end) =>
-            TreeReports.ToStackTree((await cluster.InvokeAsync(Plans.Request(Plans.Read(block), Plans.Cpu("svc"), start, end, Plans.Tree()))).Reports[0].Tree);
+            TreeReportCodec.ToStackTree((await cluster.InvokeAsync(Plans.Request(Plans.Read(block), Plans.Cpu("svc"), start, end, Plans.Tree()))).Reports[0].Tree);
 
         // A profile at T0+10s+0.999999ms belongs to millisecond T0+10s.
         Assert.True(MergedTree("cpu", "go-cpu-2.pb.gz", "go-cpu-3.pb.gz").TreeEquals(await Query(T0 + (10 * Second), T0 + (20 * Second))));
@@ -79,7 +79,7 @@ public sealed class TreeQueryTests
 
         var response = await cluster.InvokeAsync(Plans.Request(Plans.Read(block), Plans.Cpu("svc", matcher), T0, T0, Plans.Tree()));
 
-        var tree = TreeReports.ToStackTree(response.Reports[0].Tree);
+        var tree = TreeReportCodec.ToStackTree(response.Reports[0].Tree);
         Assert.True(MergedTree("cpu", files).TreeEquals(tree), tree.ToString());
     }
 
@@ -99,7 +99,7 @@ public sealed class TreeQueryTests
 
         var forA = await cluster.InvokeAsync(Plans.Request(plan, $"{{__profile_type__=\"{CpuType}\"}}", T0, T0, ["tenant-a"], queries));
 
-        var tree = TreeReports.ToStackTree(forA.Reports[0].Tree);
+        var tree = TreeReportCodec.ToStackTree(forA.Reports[0].Tree);
         Assert.True(MergedTree("cpu", "go-cpu.pb.gz", "go-cpu.pb.gz").TreeEquals(tree), tree.ToString());
         Assert.Equal(["a"], forA.Reports[1].Labels.Names.ToArray());
         Assert.Equal(["svc"], forA.Reports[2].Labels.Names.ToArray());
@@ -108,11 +108,11 @@ public sealed class TreeQueryTests
         Assert.Contains(cluster.Logs.Entries, e => e.EventId.Id == 6003 && e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
 
         var forBoth = await cluster.InvokeAsync(Plans.Request(Plans.Read(segment), $"{{__profile_type__=\"{CpuType}\"}}", T0, T0, ["tenant-a", "tenant-b"], queries));
-        Assert.True(MergedTree("cpu", "go-cpu.pb.gz", "go-cpu-2.pb.gz", "go-cpu-3.pb.gz").TreeEquals(TreeReports.ToStackTree(forBoth.Reports[0].Tree)));
+        Assert.True(MergedTree("cpu", "go-cpu.pb.gz", "go-cpu-2.pb.gz", "go-cpu-3.pb.gz").TreeEquals(TreeReportCodec.ToStackTree(forBoth.Reports[0].Tree)));
         Assert.Equal(["a", "b", "c"], forBoth.Reports[1].Labels.Names.ToArray());
 
         var forNobody = await cluster.InvokeAsync(Plans.Request(Plans.Read(segment), "{}", T0, T0, ["tenant-c"], queries));
-        Assert.Equal(0, TreeReports.ToStackTree(forNobody.Reports[0].Tree).Total);
+        Assert.Equal(0, TreeReportCodec.ToStackTree(forNobody.Reports[0].Tree).Total);
         Assert.Equal(0, forNobody.Stats.BytesRead);
     }
 
@@ -131,7 +131,7 @@ public sealed class TreeQueryTests
 
         var response = await cluster.InvokeAsync(Plans.Request(plan, Plans.Cpu("svc"), T0, T0 + 10, Plans.Tree(maxNodes)));
 
-        var tree = TreeReports.ToStackTree(response.Reports[0].Tree);
+        var tree = TreeReportCodec.ToStackTree(response.Reports[0].Tree);
         var full = MergedTree("cpu", GoCpuFiles);
         Assert.Equal(GoCpuFiles.Sum(f => Total(f, "cpu")), tree.Total);
         Assert.Equal(full.Total, tree.Total);
@@ -163,7 +163,7 @@ public sealed class TreeQueryTests
         var response = await cluster.InvokeAsync(
             Plans.Request(Plans.Merge(Plans.Read(b1), Plans.Read(b2)), Plans.Cpu("svc"), T0, T0, Plans.Tree(0, callSite)));
 
-        var tree = TreeReports.ToStackTree(response.Reports[0].Tree);
+        var tree = TreeReportCodec.ToStackTree(response.Reports[0].Tree);
         Assert.Equal(child.Total, tree.Total);
         Assert.All(tree.Nodes(), n => Assert.Equal(callSite.Take(n.Path.Count), n.Path.Take(callSite.Length)));
         Assert.True(TreeReports.KeepCallSite(full, callSite).TreeEquals(tree));

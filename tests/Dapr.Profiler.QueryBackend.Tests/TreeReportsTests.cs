@@ -25,9 +25,9 @@ public sealed class TreeReportsTests
     public void CorpusTrees_RoundTripThroughTheWireForm(string file, string sampleType)
     {
         var tree = FileTree(file, sampleType);
-        var bytes = TreeReports.ToReport(tree).ToByteArray();
+        var bytes = TreeReportCodec.ToReport(tree).ToByteArray();
 
-        var decoded = TreeReports.ToStackTree(TreeReport.Parser.ParseFrom(bytes));
+        var decoded = TreeReportCodec.ToStackTree(TreeReport.Parser.ParseFrom(bytes));
 
         Assert.True(tree.TreeEquals(decoded));
         Assert.Equal(Total(file, sampleType), decoded.Total);
@@ -36,7 +36,7 @@ public sealed class TreeReportsTests
     [Fact]
     public void TheWireForm_IsParentIndexed_WithNamesByFirstUse()
     {
-        var report = TreeReports.ToReport(Build(("main;foo", 60), ("main;bar", 40), ("main", 5)));
+        var report = TreeReportCodec.ToReport(Build(("main;foo", 60), ("main;bar", 40), ("main", 5)));
 
         Assert.Equal(["main", "foo", "bar"], report.Names.ToArray());
         Assert.Equal([-1, 0, 1, 1], report.Parent.ToArray());
@@ -47,11 +47,11 @@ public sealed class TreeReportsTests
     [Fact]
     public void EmptyTrees_AndAbsentReports_AreTheEmptyTree()
     {
-        var empty = TreeReports.ToReport(new StackTree());
+        var empty = TreeReportCodec.ToReport(new StackTree());
         Assert.Equal([-1], empty.Parent.ToArray());
-        Assert.Equal(0, TreeReports.ToStackTree(empty).NodeCount);
-        Assert.Equal(0, TreeReports.ToStackTree(null).NodeCount);
-        Assert.Equal(0, TreeReports.ToStackTree(new TreeReport()).NodeCount);
+        Assert.Equal(0, TreeReportCodec.ToStackTree(empty).NodeCount);
+        Assert.Equal(0, TreeReportCodec.ToStackTree(null).NodeCount);
+        Assert.Equal(0, TreeReportCodec.ToStackTree(new TreeReport()).NodeCount);
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class TreeReportsTests
 
         foreach (var report in malformed)
         {
-            Assert.Throws<ArgumentException>(() => TreeReports.ToStackTree(report));
+            Assert.Throws<ArgumentException>(() => TreeReportCodec.ToStackTree(report));
         }
     }
 

@@ -10,63 +10,18 @@ namespace Dapr.Profiler.QueryFrontend;
 /// <summary>Turns query-backend reports into the model and the public API's messages.</summary>
 internal static class ReportConversions
 {
-    /// <summary>
-    /// Rebuilds the call tree of a <see cref="TreeReport"/> (node 0 is the root; every other node's parent precedes
-    /// it). A missing report is the empty tree.
-    /// </summary>
+    /// <summary>The call tree of the backend's final report; a missing report is the empty tree.</summary>
     /// <exception cref="ServiceException">internal: the report is malformed.</exception>
     public static StackTree ToStackTree(TreeReport? report)
     {
-        var tree = new StackTree();
-        if (report is null || report.Parent.Count == 0)
+        try
         {
-            return tree;
+            return TreeReportCodec.ToStackTree(report);
         }
-
-        var count = report.Parent.Count;
-        if (report.Name.Count != count || report.Self.Count != count)
+        catch (ArgumentException ex)
         {
-            throw Malformed($"{count} parents, {report.Name.Count} names and {report.Self.Count} self values");
+            throw Malformed(ex.Message);
         }
-
-        var nameIds = report.Names.Select(tree.InternName).ToArray();
-        var depth = new int[count];
-        var maxDepth = 0;
-        for (var node = 1; node < count; node++)
-        {
-            var parent = report.Parent[node];
-            if (parent < 0 || parent >= node)
-            {
-                throw Malformed($"node {node} has parent {parent}; parents must precede their children");
-            }
-
-            if ((uint)report.Name[node] >= (uint)nameIds.Length)
-            {
-                throw Malformed($"node {node} has name index {report.Name[node]} of {nameIds.Length} names");
-            }
-
-            depth[node] = depth[parent] + 1;
-            maxDepth = Math.Max(maxDepth, depth[node]);
-        }
-
-        var stack = new int[maxDepth];
-        for (var node = 1; node < count; node++)
-        {
-            var self = report.Self[node];
-            if (self <= 0)
-            {
-                continue;
-            }
-
-            for (int at = node, i = depth[node] - 1; at > 0; at = report.Parent[at], i--)
-            {
-                stack[i] = nameIds[report.Name[at]];
-            }
-
-            tree.Add(stack.AsSpan(0, depth[node]), self);
-        }
-
-        return tree;
     }
 
     /// <summary>
