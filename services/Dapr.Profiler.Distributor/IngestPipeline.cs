@@ -168,50 +168,35 @@ public sealed class IngestPipeline
         var id = profileId.IsEmpty ? NewProfileId() : ByteString.CopyFrom(profileId.Span);
         var pushes = new List<SegmentPush>(1);
 
-        // The series of one sample-label group share the profile and the same sample index list (null = all samples).
-        foreach (var group in series.GroupBy(s => (object?)s.SampleIndexes ?? s.Profile, ReferenceEqualityComparer.Instance))
+        // Every series shares the one decoded profile; a sample-label group names its samples (null = all). Groups
+        // are placed by their labels, and the groups that land on one shard travel in one push, so the profile and
+        // its symbols go to each shard once.
+        var byShard = new Dictionary<uint, SegmentPush>();
+        foreach (var s in series)
         {
-            var first = group.First();
-            var push = new SegmentPush
+            var shard = _placement.Shard(tenant, s.ServiceName, GroupFingerprint(s.Labels));
+            if (!byShard.TryGetValue(shard, out var push))
             {
-                TenantId = tenant,
-                Shard = _placement.Shard(tenant, first.ServiceName, GroupFingerprint(first.Labels)),
-                Profile = first.SampleIndexes is { } samples ? Subset(first.Profile, samples) : first.Profile,
-                ProfileId = id,
-            };
-            foreach (var s in group)
-            {
-                var seriesRef = new SeriesRef { ValueIndex = s.ValueIndex, ProfileType = s.Type.Id, TimestampNanos = s.TimestampNanos };
-                foreach (var label in s.Labels)
-                {
-                    seriesRef.Labels.Add(new WireLabel { Name = label.Name, Value = label.Value });
-                }
-
-                push.Series.Add(seriesRef);
+                push = new SegmentPush { TenantId = tenant, Shard = shard, Profile = s.Profile, ProfileId = id };
+                byShard.Add(shard, push);
+                pushes.Add(push);
             }
 
-            pushes.Add(push);
+            var seriesRef = new SeriesRef { ValueIndex = s.ValueIndex, ProfileType = s.Type.Id, TimestampNanos = s.TimestampNanos };
+            if (s.SampleIndexes is { } samples)
+            {
+                seriesRef.SampleIndexes.AddRange(samples);
+            }
+
+            foreach (var label in s.Labels)
+            {
+                seriesRef.Labels.Add(new WireLabel { Name = label.Name, Value = label.Value });
+            }
+
+            push.Series.Add(seriesRef);
         }
 
         return pushes;
-    }
-
-    /// <summary>
-    /// The profile of one sample-label group: only its samples, sharing everything else (locations, functions,
-    /// strings) with the whole profile by reference. <c>MergeFrom</c> adds repeated message elements by reference,
-    /// so this costs a reference per element, not a deep copy; the parts are read-only from here on.
-    /// </summary>
-    private static Profile Subset(Profile profile, IReadOnlyList<int> sampleIndexes)
-    {
-        var subset = new Profile();
-        subset.MergeFrom(profile);
-        subset.Sample.Clear();
-        foreach (var index in sampleIndexes)
-        {
-            subset.Sample.Add(profile.Sample[index]);
-        }
-
-        return subset;
     }
 
     /// <summary>

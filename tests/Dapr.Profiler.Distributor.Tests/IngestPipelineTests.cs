@@ -13,25 +13,27 @@ public sealed class IngestPipelineTests
     private readonly RecordingSegmentWriter _writer = new();
 
     [Fact]
-    public async Task IngestAsync_OfAProfileWithSampleLabels_PushesOneRequestPerGroup()
+    public async Task IngestAsync_OfAProfileWithSampleLabels_SendsTheGroupsOfAShardInOnePush()
     {
         var pipeline = Pipeline();
         var labels = new List<LabelPair> { new("__name__", "process_cpu"), new("service_name", "api") };
 
         var result = await pipeline.IngestAsync("anonymous", labels, LabelledProfile().ToByteArray(), cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Equal(new IngestResult(1, 3, 3), result);
-        var pushes = _writer.Requests;
-        Assert.Equal(3, pushes.Select(p => p.Profile).Distinct(ReferenceEqualityComparer.Instance).Count());
-        Assert.Single(pushes.Select(p => p.ProfileId).Distinct());
-        Assert.Single(pushes.Select(p => p.Shard).Distinct());
-        var spans = SegmentPushes.SeriesLabels(pushes).Select(l => l.GetValueOrDefault("span_name", "-")).Order(StringComparer.Ordinal);
+        // Three series (one per sample-label group) on the default shard: one push carrying the profile once.
+        Assert.Equal(new IngestResult(1, 3, 1), result);
+        var push = Assert.Single(_writer.Requests);
+        Assert.Equal(3, push.Series.Count);
+        var spans = SegmentPushes.SeriesLabels([push]).Select(l => l.GetValueOrDefault("span_name", "-")).Order(StringComparer.Ordinal);
         Assert.Equal(["-", "GET /a", "GET /b"], spans);
-        Assert.Equal(22, pushes.Sum(p => p.Profile.Sample.Sum(s => s.Value[0])));
-        Assert.All(pushes, Placement.AssertDefaultShard);
+        Placement.AssertDefaultShard(push);
 
-        // The groups share the rest of the profile by reference instead of copying it.
-        Assert.Same(pushes[0].Profile.Location[0], pushes[1].Profile.Location[0]);
+        // Each group names its own samples; together they are every sample exactly once, and the values add up.
+        var indexes = push.Series.SelectMany(s => s.SampleIndexes).ToList();
+        Assert.All(push.Series, s => Assert.NotEmpty(s.SampleIndexes));
+        Assert.Equal(indexes.Count, indexes.Distinct().Count());
+        Assert.Equal(push.Profile.Sample.Count, indexes.Count);
+        Assert.Equal(22, push.Series.Sum(s => s.SampleIndexes.Sum(i => push.Profile.Sample[i].Value[0])));
     }
 
     [Fact]
