@@ -46,5 +46,25 @@ public static class DaprNames
         public const string MetastoreSeriesLabels = "metastore.v1.MetadataQueryService/SeriesLabels";
         public const string MetastoreTenantStats = "metastore.v1.TenantService/GetTenantStats";
         public const string QueryBackendInvoke = "querybackend.v1.QueryBackendService/Invoke";
+        public const string MetastoreCompactableBlocks = "metastore.v1.CompactionService/CompactableBlocks";
+        public const string MetastoreLeaseJob = "metastore.v1.CompactionService/LeaseJob";
+        public const string MetastoreReplaceBlocks = "metastore.v1.CompactionService/ReplaceBlocks";
+        public const string MetastoreListTombstones = "metastore.v1.CompactionService/ListTombstones";
+        public const string MetastoreDeleteTombstones = "metastore.v1.CompactionService/DeleteTombstones";
+        public const string MetastoreBlockStates = "metastore.v1.CompactionService/BlockStates";
+        public const string MetastoreIndexStats = "metastore.v1.IndexService/IndexStats";
+    }
+
+    /// <summary>Actor types and their methods.</summary>
+    public static class Actors
+    {
+        /// <summary>The compaction scheduler: one actor per shard (the id is the shard number), hosted by <c>compaction-scheduler</c>.</summary>
+        public const string CompactionScheduler = "CompactionScheduler";
+
+        /// <summary>New blocks may wait in the shard: plan and lease jobs.</summary>
+        public const string CompactionSchedulerPoll = "Poll";
+
+        /// <summary>A worker finished a job: commit it to the metastore.</summary>
+        public const string CompactionSchedulerCompleteJob = "CompleteJob";
     }
 }

@@ -33,7 +33,7 @@ internal sealed partial class BlockIndex
         {
             foreach (var dataset in entry.Datasets)
             {
-                if (dataset.Overlaps(start, end)
+                if (dataset.Overlaps(Math.Max(start, RetentionEdge(dataset.Tenant)), end)
                     && (partition is not { } key || PartitionOf(Math.Max(dataset.MinTime, start)) == key)
                     && filter(dataset))
                 {

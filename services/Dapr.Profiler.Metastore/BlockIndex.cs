@@ -78,6 +78,7 @@ internal sealed partial class BlockIndex
 
         var block = IndexedBlock.Create(meta, _strings);
         _blocks.Add(block.Id, block);
+        TrackLevel(meta);
         foreach (var dataset in block.Datasets)
         {
             if (IsWide(dataset))
@@ -107,6 +108,8 @@ internal sealed partial class BlockIndex
         {
             return false;
         }
+
+        UntrackLevel(block.Meta);
 
         var tenants = new HashSet<string>(StringComparer.Ordinal);
         foreach (var dataset in block.Datasets)

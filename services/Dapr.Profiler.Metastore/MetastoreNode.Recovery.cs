@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Dapr.Profiler.Protos.Metastore;
 
 namespace Dapr.Profiler.Metastore;
 
@@ -40,7 +39,7 @@ public sealed partial class MetastoreNode
         var snapshot = LoadNewestSnapshot();
         if (snapshot is not null)
         {
-            state.Restore(snapshot.Blocks);
+            state.Restore(snapshot.Blocks, snapshot.Extra);
         }
 
         var log = _logFactory(_logDirectory, _options);
@@ -118,7 +117,7 @@ public sealed partial class MetastoreNode
             return new ReplayResult(lastIndex, 0, Damaged: true);
         }
 
-        var batch = new List<Command>(ReplayBatch);
+        var batch = new List<LoggedCommand>(ReplayBatch);
         var next = start;
         var commands = 0;
         var damaged = false;
@@ -139,7 +138,7 @@ public sealed partial class MetastoreNode
                     _logger.LogGap(lastIndex + 1, decoded.Index - 1, record.Address);
                 }
 
-                batch.Add(decoded.Command);
+                batch.Add(new LoggedCommand(decoded.Index, decoded.Command));
                 lastIndex = decoded.Index;
                 next = record.NextAddress;
                 commands++;

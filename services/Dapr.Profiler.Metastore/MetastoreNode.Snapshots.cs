@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dapr.Profiler.Protos.Block;
+using Dapr.Profiler.Protos.Metastore;
 
 namespace Dapr.Profiler.Metastore;
 
@@ -70,7 +71,8 @@ public sealed partial class MetastoreNode
     /// <summary>The state as of the log's tail. The caller holds the gate, so no batch is between append and apply.</summary>
     private SnapshotCapture Capture()
     {
-        var capture = new SnapshotCapture(++_captureSequence, _log!.TailAddress, _lastIndex, _state!.CaptureBlocks());
+        var (blocks, extra) = _state!.Capture();
+        var capture = new SnapshotCapture(++_captureSequence, _log!.TailAddress, _lastIndex, blocks, extra);
         _commandsSinceSnapshot = 0;
         _snapshotBase = capture.Address;
         return capture;
@@ -83,7 +85,7 @@ public sealed partial class MetastoreNode
             var stopwatch = Stopwatch.StartNew();
 
             // The file is written without the gate: writes continue meanwhile (the blocks captured are immutable).
-            var (path, bytes) = _snapshots.Write(capture.Address, capture.LastIndex, capture.Blocks);
+            var (path, bytes) = _snapshots.Write(capture.Address, capture.LastIndex, capture.Blocks, capture.Extra);
             if (!gateHeld)
             {
                 await _writeGate.WaitAsync();
@@ -172,5 +174,5 @@ public sealed partial class MetastoreNode
         return previous.Address;
     }
 
-    private sealed record SnapshotCapture(long Sequence, long Address, long LastIndex, List<BlockMeta> Blocks);
+    private sealed record SnapshotCapture(long Sequence, long Address, long LastIndex, List<BlockMeta> Blocks, SnapshotExtra Extra);
 }

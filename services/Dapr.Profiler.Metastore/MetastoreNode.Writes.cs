@@ -32,17 +32,33 @@ public sealed partial class MetastoreNode
             return;
         }
 
-        var command = new Command { AddBlock = new AddBlockRequest { Block = block.Clone() } };
+        await ProposeAsync(new Command { AddBlock = new AddBlockRequest { Block = block.Clone() } }, block.Id, cancellationToken);
+    }
+
+    /// <summary>
+    /// Logs a command, stamped with the current time, and applies it once durable; returns its answer. Concurrent
+    /// proposals share commits (group commit). Once queued, the write completes even if the caller is cancelled.
+    /// </summary>
+    /// <param name="command">The command (its <c>now</c> is set here).</param>
+    /// <param name="blockId">For AddBlock: the block id, so a block queued twice in one batch is logged once.</param>
+    /// <param name="cancellationToken">Cancels the wait for readiness only.</param>
+    /// <exception cref="MetastoreInvalidRequestException">The command is too large for one log record.</exception>
+    /// <exception cref="MetastoreUnavailableException">Not ready, shutting down, or the log failed to persist it (nothing was applied).</exception>
+    internal async Task<IMessage?> ProposeAsync(Command command, string? blockId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        await GetStateAsync(cancellationToken);
+        command.Now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var payload = command.ToByteArray();
         var maxPayload = _options.LogPageSizeBytes - CommandCodec.Overhead - 64;
         if (payload.Length > maxPayload)
         {
             throw new MetastoreInvalidRequestException(
-                $"the metadata of block {block.Id} takes {payload.Length} bytes; one log record holds at most {maxPayload} (raise {nameof(MetastoreOptions.LogPageSizeBytes)})");
+                $"the {command.CommandCase} command takes {payload.Length} bytes; one log record holds at most {maxPayload} (raise {nameof(MetastoreOptions.LogPageSizeBytes)})");
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var write = new PendingWrite(command, block.Id, payload);
+        var write = new PendingWrite(command, blockId, payload);
         _pending.Enqueue(write);
         await _writeGate.WaitAsync(CancellationToken.None);
         try
@@ -57,7 +73,7 @@ public sealed partial class MetastoreNode
             _writeGate.Release();
         }
 
-        await write.Task;
+        return await write.Task;
     }
 
     /// <summary>Logs, commits and applies up to <see cref="MaxBatch"/> queued writes. The caller holds the gate.</summary>
@@ -82,11 +98,11 @@ public sealed partial class MetastoreNode
         var ids = new HashSet<string>(StringComparer.Ordinal);
         while (logged.Count + known.Count + followers.Count < MaxBatch && _pending.TryDequeue(out var write))
         {
-            if (state.Contains(write.BlockId))
+            if (write.BlockId is not null && state.Contains(write.BlockId))
             {
                 known.Add(write);
             }
-            else if (!ids.Add(write.BlockId))
+            else if (write.BlockId is not null && !ids.Add(write.BlockId))
             {
                 // The same block twice in one batch: log it once, answer both alike.
                 followers.Add(write);
@@ -119,18 +135,44 @@ public sealed partial class MetastoreNode
                 var error = new MetastoreUnavailableException("the metastore log failed to persist the write; it was not applied", ex);
                 logged.ForEach(w => w.Fail(error));
                 followers.ForEach(w => w.Fail(error));
-                known.ForEach(w => w.Succeed());
+                known.ForEach(w => w.Succeed(null));
                 return;
             }
 
-            state.Apply(logged.ConvertAll(w => w.Command));
+            var first = _lastIndex - logged.Count + 1;
+            var results = state.Apply(logged.Select((w, i) => new LoggedCommand(first + i, w.Command)).ToList());
             _commandsSinceSnapshot += logged.Count;
+            for (var i = 0; i < logged.Count; i++)
+            {
+                logged[i].Succeed(results[i]);
+            }
+
+            NotifyBlocksAdded(logged);
         }
 
-        logged.ForEach(w => w.Succeed());
-        followers.ForEach(w => w.Succeed());
-        known.ForEach(w => w.Succeed());
+
+        followers.ForEach(w => w.Succeed(null));
+        known.ForEach(w => w.Succeed(null));
         MaybeStartSnapshot();
+    }
+
+    /// <summary>
+    /// Raised (on the writing thread, after the blocks are durable and visible) with the shard of every block that a
+    /// batch indexed; compaction uses it to wake the shard's scheduler. Handlers must be quick and must not throw.
+    /// </summary>
+    public event Action<uint>? BlockAdded;
+
+    private void NotifyBlocksAdded(List<PendingWrite> logged)
+    {
+        if (BlockAdded is not { } handler)
+        {
+            return;
+        }
+
+        foreach (var shard in logged.Where(w => w.Command.AddBlock is not null).Select(w => w.Command.AddBlock.Block.Shard).Distinct())
+        {
+            handler(shard);
+        }
     }
 
     private async Task<bool> TryReopenAsync()
@@ -148,20 +190,20 @@ public sealed partial class MetastoreNode
         }
     }
 
-    /// <summary>A queued write and its caller's completion.</summary>
-    private sealed class PendingWrite(Command command, string blockId, byte[] payload)
+    /// <summary>A queued write and its caller's completion (with the command's answer).</summary>
+    private sealed class PendingWrite(Command command, string? blockId, byte[] payload)
     {
-        private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<IMessage?> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Command Command { get; } = command;
 
-        public string BlockId { get; } = blockId;
+        public string? BlockId { get; } = blockId;
 
         public byte[] Payload { get; } = payload;
 
-        public Task Task => _completion.Task;
+        public Task<IMessage?> Task => _completion.Task;
 
-        public void Succeed() => _completion.TrySetResult();
+        public void Succeed(IMessage? result) => _completion.TrySetResult(result);
 
         public void Fail(Exception error) => _completion.TrySetException(error);
     }

@@ -26,6 +26,7 @@ public sealed partial class MetastoreNode : IAsyncDisposable
     private readonly CommandLogFactory _logFactory;
     private readonly SnapshotStore _snapshots;
     private readonly string _logDirectory;
+    private readonly TimeProvider _timeProvider;
 
     // Held by whoever touches the log: recovery, a write batch, the truncation after a snapshot, disposal.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
@@ -38,16 +39,18 @@ public sealed partial class MetastoreNode : IAsyncDisposable
     private ICommandLog? _log;
     private bool _disposed;
 
-    public MetastoreNode(IOptions<MetastoreOptions> options, ILogger<MetastoreNode> logger)
-        : this(options?.Value ?? throw new ArgumentNullException(nameof(options)), logger, null)
+    public MetastoreNode(IOptions<MetastoreOptions> options, ILogger<MetastoreNode> logger, TimeProvider timeProvider)
+        : this(options?.Value ?? throw new ArgumentNullException(nameof(options)), logger, null, timeProvider)
     {
     }
 
     /// <param name="options">Validated options.</param>
     /// <param name="logger">Null for no logging.</param>
     /// <param name="logFactory">Opens the command log; tests wrap the FASTER log to inject faults.</param>
-    internal MetastoreNode(MetastoreOptions options, ILogger? logger, CommandLogFactory? logFactory)
+    /// <param name="timeProvider">The clock that stamps commands (retention and tombstone times); null for the system clock.</param>
+    internal MetastoreNode(MetastoreOptions options, ILogger? logger, CommandLogFactory? logFactory, TimeProvider? timeProvider = null)
     {
+        _timeProvider = timeProvider ?? TimeProvider.System;
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _logger = logger ?? NullLogger.Instance;

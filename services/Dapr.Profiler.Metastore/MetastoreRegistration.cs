@@ -29,10 +29,17 @@ public static class MetastoreRegistration
             .Bind(configuration.GetSection(MetastoreOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MetastoreNode>();
         services.TryAddSingleton<MetastoreService>();
         services.AddHostedService<MetastoreHostedService>();
         services.AddHostedService<DlqRecoveryService>();
+        services.AddOptions<RetentionOptions>()
+            .Bind(configuration.GetSection(RetentionOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<RetentionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         services.AddHealthChecks().AddCheck<MetastoreReadinessCheck>(HealthCheckName, tags: [ReadyTag]);
         return services;
     }
@@ -51,5 +58,12 @@ public static class MetastoreRegistration
         registry.Map<LabelValuesRequest, LabelValuesResponse>(app, DaprNames.Methods.MetastoreLabelValues, service.LabelValuesAsync);
         registry.Map<SeriesLabelsRequest, SeriesLabelsResponse>(app, DaprNames.Methods.MetastoreSeriesLabels, service.SeriesLabelsAsync);
         registry.Map<TenantStatsRequest, TenantStatsResponse>(app, DaprNames.Methods.MetastoreTenantStats, service.TenantStatsAsync);
+        registry.Map<CompactableBlocksRequest, CompactableBlocksResponse>(app, DaprNames.Methods.MetastoreCompactableBlocks, service.CompactableBlocksAsync);
+        registry.Map<LeaseJobRequest, LeaseJobResponse>(app, DaprNames.Methods.MetastoreLeaseJob, service.LeaseJobAsync);
+        registry.Map<ReplaceBlocksRequest, ReplaceBlocksResponse>(app, DaprNames.Methods.MetastoreReplaceBlocks, service.ReplaceBlocksAsync);
+        registry.Map<ListTombstonesRequest, ListTombstonesResponse>(app, DaprNames.Methods.MetastoreListTombstones, service.ListTombstonesAsync);
+        registry.Map<DeleteTombstonesRequest, DeleteTombstonesResponse>(app, DaprNames.Methods.MetastoreDeleteTombstones, service.DeleteTombstonesAsync);
+        registry.Map<BlockStatesRequest, BlockStatesResponse>(app, DaprNames.Methods.MetastoreBlockStates, service.BlockStatesAsync);
+        registry.Map<IndexStatsRequest, IndexStatsResponse>(app, DaprNames.Methods.MetastoreIndexStats, service.IndexStatsAsync);
     }
 }

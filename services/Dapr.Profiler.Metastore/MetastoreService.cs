@@ -13,7 +13,7 @@ namespace Dapr.Profiler.Metastore;
 /// Errors are <see cref="Mesh.ServiceException"/>s: <see cref="MetastoreInvalidRequestException"/> (invalid
 /// argument: bad metadata, selector or time range) and <see cref="MetastoreUnavailableException"/> (retry later).
 /// </remarks>
-public sealed class MetastoreService(MetastoreNode node)
+public sealed partial class MetastoreService(MetastoreNode node)
 {
     /// <summary>Indexes a block (idempotent); returns once it is durable and visible to queries.</summary>
     public async Task<AddBlockResponse> AddBlockAsync(AddBlockRequest request, CancellationToken cancellationToken)

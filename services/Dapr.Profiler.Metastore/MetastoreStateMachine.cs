@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Dapr.Profiler.Protos.Block;
 using Dapr.Profiler.Protos.Metastore;
+using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 
 namespace Dapr.Profiler.Metastore;
@@ -41,33 +42,42 @@ internal sealed class MetastoreStateMachine
     public int Count => Read(static index => index.Count);
 
     /// <summary>Applies committed commands in log order, atomically for readers.</summary>
-    public void Apply(IReadOnlyList<Command> commands)
+    /// <returns>Each command's answer (null for commands without one), in order.</returns>
+    public IMessage?[] Apply(IReadOnlyList<LoggedCommand> commands)
     {
         ArgumentNullException.ThrowIfNull(commands);
+        var results = new IMessage?[commands.Count];
         _lock.EnterWriteLock();
         try
         {
-            foreach (var command in commands)
+            for (var i = 0; i < commands.Count; i++)
             {
-                ApplyOne(command);
+                results[i] = ApplyOne(commands[i]);
             }
         }
         finally
         {
             _lock.ExitWriteLock();
         }
+
+        return results;
     }
 
-    /// <summary>Loads the blocks of a snapshot (the state as of the snapshot's log address).</summary>
-    public void Restore(IEnumerable<BlockMeta> blocks)
+    /// <summary>Loads a snapshot: its blocks and life-cycle state (the state as of the snapshot's log address).</summary>
+    public void Restore(IEnumerable<BlockMeta> blocks, SnapshotExtra? extra)
     {
         ArgumentNullException.ThrowIfNull(blocks);
         _lock.EnterWriteLock();
         try
         {
+            if (extra is not null)
+            {
+                _index.RestoreExtra(extra);
+            }
+
             foreach (var block in blocks)
             {
-                AddBlock(block);
+                AddBlock(block, now: null);
             }
         }
         finally
@@ -93,16 +103,26 @@ internal sealed class MetastoreStateMachine
 
     public bool Contains(string blockId) => Read(index => index.Contains(blockId));
 
-    /// <summary>Every indexed block's metadata (for a snapshot; the instances are immutable).</summary>
-    public List<BlockMeta> CaptureBlocks() => Read(static index => index.Blocks.ToList());
+    /// <summary>Every indexed block's metadata and the life-cycle state (for a snapshot; the instances are immutable).</summary>
+    public (List<BlockMeta> Blocks, SnapshotExtra Extra) Capture() => Read(static index => (index.Blocks.ToList(), index.CaptureExtra()));
 
-    private void ApplyOne(Command command)
+    private IMessage? ApplyOne(LoggedCommand logged)
     {
+        var command = logged.Command;
         switch (command.CommandCase)
         {
             case Command.CommandOneofCase.AddBlock:
-                ApplyAddBlock(command.AddBlock);
-                break;
+                AddBlock(command.AddBlock.Block, command.Now == 0 ? null : command.Now);
+                return null;
+            case Command.CommandOneofCase.LeaseJob:
+                return ApplyLeaseJob(command.LeaseJob, logged.Index);
+            case Command.CommandOneofCase.ReplaceBlocks:
+                return ApplyReplaceBlocks(command.ReplaceBlocks, command.Now);
+            case Command.CommandOneofCase.Truncate:
+                return ApplyTruncate(command.Truncate, command.Now);
+            case Command.CommandOneofCase.DeleteTombstones:
+                _index.DeleteTombstones(command.DeleteTombstones.ObjectKeys);
+                return null;
             default:
                 // Decoding rejects unknown commands, so only a programming error gets here.
                 throw new InvalidOperationException($"no handler for command {command.CommandCase}");
@@ -111,11 +131,11 @@ internal sealed class MetastoreStateMachine
 
     /// <summary>
     /// AddBlock. MUST be idempotent: adding a block whose id is indexed changes nothing, whatever its content.
-    /// Invalid metadata (which the write path rejects before logging) is ignored.
+    /// Invalid metadata (which the write path rejects before logging) is ignored. A tombstoned block (compacted or
+    /// dropped by retention, then re-sent by DLQ recovery or a retry) is not indexed again; a block whose data all lies
+    /// before its tenants' retention edges is tombstoned instead of indexed.
     /// </summary>
-    private void ApplyAddBlock(AddBlockRequest request) => AddBlock(request.Block);
-
-    private void AddBlock(BlockMeta? block)
+    private void AddBlock(BlockMeta? block, long? now)
     {
         try
         {
@@ -127,9 +147,54 @@ internal sealed class MetastoreStateMachine
             return;
         }
 
-        if (_index.Add(block!))
+        if (_index.Contains(block!.Id) || _index.IsTombstoned(block.Id))
         {
-            _logger.BlockAdded(block!.Id, block.Shard, block.CompactionLevel, block.Datasets.Count);
+            return;
+        }
+
+        if (now is { } time && _index.IsExpired(block))
+        {
+            _index.AddTombstone(block, time);
+            return;
+        }
+
+        if (_index.Add(block))
+        {
+            _logger.BlockAdded(block.Id, block.Shard, block.CompactionLevel, block.Datasets.Count);
         }
     }
+
+    /// <summary>LeaseJob: the token is the command's log index, so every later lease of the job fences the earlier ones.</summary>
+    private LeaseJobResponse ApplyLeaseJob(LeaseJobRequest request, long index)
+    {
+        var token = (ulong)index;
+        var present = _index.LeaseJob(request.Job, token, request.SourceBlockIds);
+        return new LeaseJobResponse { Token = token, SourcesPresent = present };
+    }
+
+    /// <summary>ReplaceBlocks: see <see cref="BlockIndex.ReplaceBlocks"/>. Idempotent: a second commit finds no lease.</summary>
+    private ReplaceBlocksResponse ApplyReplaceBlocks(ReplaceBlocksRequest request, long now)
+    {
+        foreach (var output in request.Outputs)
+        {
+            try
+            {
+                BlockMetaValidation.Validate(output);
+            }
+            catch (MetastoreInvalidRequestException ex)
+            {
+                _logger.LogAppliedInvalidBlock(ex, output.Id);
+                return new ReplaceBlocksResponse { Outcome = ReplaceBlocksOutcome.NoOp, Reason = ex.Message };
+            }
+        }
+
+        var (outcome, reason) = _index.ReplaceBlocks(request, now);
+        return new ReplaceBlocksResponse { Outcome = outcome, Reason = reason };
+    }
+
+    private TruncateResponse ApplyTruncate(TruncateRequest request, long now) =>
+        new() { BlocksRemoved = _index.Truncate(request, now) };
 }
+
+/// <summary>A command and its index in the log.</summary>
+internal readonly record struct LoggedCommand(long Index, Command Command);

@@ -3,6 +3,7 @@ using System.Globalization;
 using Dapr.Profiler.Block;
 using Dapr.Profiler.ObjectStorage;
 using Dapr.Profiler.Protos.Block;
+using Dapr.Profiler.Protos.Metastore;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 
@@ -12,13 +13,14 @@ namespace Dapr.Profiler.Metastore;
 internal sealed record SnapshotFile(string Path, long Address);
 
 /// <summary>The content of a snapshot.</summary>
-internal sealed record SnapshotData(long Address, long LastIndex, IReadOnlyList<BlockMeta> Blocks);
+internal sealed record SnapshotData(long Address, long LastIndex, IReadOnlyList<BlockMeta> Blocks, SnapshotExtra? Extra);
 
 /// <summary>
 /// Snapshot files <c>snapshot-{address:D20}.bin</c> in one directory. Layout:
 /// <code>
-/// "DPMSNAP1"  u32 LE version (1)  i64 LE log address  i64 LE last command index  i64 LE block count
+/// "DPMSNAP1"  u32 LE version (2)  i64 LE log address  i64 LE last command index  i64 LE block count
 /// count × (varint length, BlockMeta protobuf)
+/// varint length, SnapshotExtra protobuf (tombstones, retention edges, job leases; absent in version 1)
 /// u32 LE CRC-32C of every byte before it   "DPMSEND1"
 /// </code>
 /// A snapshot is written to a <c>.tmp</c> file, fsynced, renamed into place and the directory fsynced, so a crash
@@ -29,7 +31,7 @@ internal sealed class SnapshotStore(string directory, ILogger logger)
     private const string Prefix = "snapshot-";
     private const string Suffix = ".bin";
     private const string TempSuffix = ".tmp";
-    private const uint Version = 1;
+    private const uint Version = 2;
     private const int HeaderSize = 8 + 4 + 8 + 8 + 8;
     private const int TrailerSize = 4 + 8;
     private static readonly byte[] HeaderMagic = "DPMSNAP1"u8.ToArray();
@@ -66,9 +68,10 @@ internal sealed class SnapshotStore(string directory, ILogger logger)
 
     /// <summary>Writes a snapshot durably.</summary>
     /// <returns>The file's path and size in bytes.</returns>
-    public (string Path, long Bytes) Write(long address, long lastIndex, IReadOnlyCollection<BlockMeta> blocks)
+    public (string Path, long Bytes) Write(long address, long lastIndex, IReadOnlyCollection<BlockMeta> blocks, SnapshotExtra extra)
     {
         ArgumentNullException.ThrowIfNull(blocks);
+        ArgumentNullException.ThrowIfNull(extra);
         var final = Path.Combine(Directory, $"{Prefix}{address.ToString("D20", CultureInfo.InvariantCulture)}{Suffix}");
         var temp = final + TempSuffix;
         long size;
@@ -89,6 +92,8 @@ internal sealed class SnapshotStore(string directory, ILogger logger)
                 block.WriteTo(output);
             }
 
+            output.WriteLength(extra.CalculateSize());
+            extra.WriteTo(output);
             output.Flush();
 
             Span<byte> trailer = stackalloc byte[TrailerSize];
@@ -127,7 +132,7 @@ internal sealed class SnapshotStore(string directory, ILogger logger)
             }
 
             var version = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
-            if (version != Version)
+            if (version is not (1 or Version))
             {
                 throw new CorruptRecordException($"snapshot version {version} is not supported");
             }
@@ -150,12 +155,19 @@ internal sealed class SnapshotStore(string directory, ILogger logger)
                 blocks.Add(block);
             }
 
+            SnapshotExtra? extra = null;
+            if (version >= 2)
+            {
+                extra = new SnapshotExtra();
+                input.ReadMessage(extra);
+            }
+
             if (HeaderSize + input.Position - start != bodyLength)
             {
                 throw new CorruptRecordException("snapshot blocks do not end at its trailer");
             }
 
-            return new SnapshotData(address, lastIndex, blocks);
+            return new SnapshotData(address, lastIndex, blocks, extra);
         }
         catch (Exception ex) when (ex is EndOfStreamException or InvalidProtocolBufferException)
         {

@@ -173,7 +173,7 @@ internal sealed class ReadNodeExecutor(IObjectStore store, QueryBackendOptions o
             }
         }
 
-        var key = BlockObjectKey.Of(planMeta);
+        var key = BlockObjectKeys.Of(planMeta);
         Log.PlanMismatch(logger, planMeta.Id, key, tenant, service, planned.Offset);
         throw new ServiceException(ServiceStatus.Internal, $"block {planMeta.Id} has no dataset {tenant}/{service} at offset {planned.Offset}");
     }
@@ -236,12 +236,12 @@ internal sealed class ReadNodeExecutor(IObjectStore store, QueryBackendOptions o
         }
         catch (ObjectNotFoundException)
         {
-            Log.ObjectMissing(logger, meta.Id, BlockObjectKey.Of(meta));
+            Log.ObjectMissing(logger, meta.Id, BlockObjectKeys.Of(meta));
             return null;
         }
         catch (Exception ex) when (ex is ObjectStoreException or BlockFormatException)
         {
-            throw Failure(meta, BlockObjectKey.Of(meta), ex);
+            throw Failure(meta, BlockObjectKeys.Of(meta), ex);
         }
     }
 
@@ -249,7 +249,7 @@ internal sealed class ReadNodeExecutor(IObjectStore store, QueryBackendOptions o
     {
         try
         {
-            var key = BlockObjectKey.Of(meta);
+            var key = BlockObjectKeys.Of(meta);
             ObjectKeys.Validate(key);
             return key;
         }
@@ -272,7 +272,7 @@ internal sealed class ReadNodeExecutor(IObjectStore store, QueryBackendOptions o
 
     private ServiceException Corrupt(BlockMeta meta, BlockFormatException ex)
     {
-        Log.BlockCorrupt(logger, ex, meta.Id, BlockObjectKey.Of(meta));
+        Log.BlockCorrupt(logger, ex, meta.Id, BlockObjectKeys.Of(meta));
         return new ServiceException(ServiceStatus.Internal, $"block {meta.Id} is corrupt: {ex.Message}", ex);
     }
 }

@@ -18,7 +18,7 @@ internal sealed class Segment(uint shard, Ulid id)
 
     public bool IsEmpty => Waiters.Count == 0;
 
-    public string ObjectKey => $"segments/{Shard}/anonymous/{Id}/block.bin";
+    public string ObjectKey => BlockObjectKeys.Segment(Shard, Id.ToString());
 
     public string DlqKey => $"dlq/{Shard}/anonymous/{Id}/meta.pb";
 }

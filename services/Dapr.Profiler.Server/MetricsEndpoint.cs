@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Dapr.Profiler.Compaction;
+using Dapr.Profiler.Metastore;
+using Dapr.Profiler.Protos.Metastore;
 using Dapr.Profiler.QueryBackend;
 using Dapr.Profiler.SegmentWriter;
 
@@ -25,6 +28,23 @@ internal static class MetricsEndpoint
             Counter(text, "dprof_query_queries_total", "Query plans executed by the query-backend (root invocations).", query.QueriesExecuted);
             Counter(text, "dprof_query_blocks_read_total", "Blocks opened by query-backend READ nodes.", query.BlocksRead);
             Counter(text, "dprof_query_bytes_read_total", "Bytes the query-backend read from object storage.", query.BytesRead);
+        }
+
+        if (context.RequestServices.GetService<CompactionMetrics>() is { } compaction)
+        {
+            CompactionMetricsText.Write(text, compaction);
+        }
+
+        if (context.RequestServices.GetService<MetastoreService>() is { } metastore)
+        {
+            try
+            {
+                CompactionMetricsText.Write(text, await metastore.IndexStatsAsync(new IndexStatsRequest(), context.RequestAborted));
+            }
+            catch (MetastoreUnavailableException)
+            {
+                // Still recovering: the index figures appear once it serves.
+            }
         }
 
         var (rss, peak) = ProcessMemory.Read();

@@ -1,3 +1,4 @@
+using Dapr.Profiler.Compaction;
 using Dapr.Profiler.Dapr;
 using Dapr.Profiler.Distributor;
 using Dapr.Profiler.Mesh;
@@ -122,7 +123,9 @@ public static class ServerSetup
             }
         }
 
-        services.AddSingleton<IMetastoreClient, MetastoreClient>();
+        services.AddSingleton<MetastoreClient>();
+        services.AddSingleton<IMetastoreClient>(sp => sp.GetRequiredService<MetastoreClient>());
+        services.AddSingleton<IMetastoreCompactionClient>(sp => sp.GetRequiredService<MetastoreClient>());
         services.AddSingleton<ISegmentWriterClient, SegmentWriterClient>();
 
         if (targets.Contains(DaprNames.AppIds.Metastore))
@@ -150,8 +153,51 @@ public static class ServerSetup
             services.AddQueryFrontend(builder.Configuration);
         }
 
+        AddCompaction(builder, targets, mesh);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;
+    }
+
+    /// <summary>
+    /// Compaction: the scheduler actors on the in-process actor runtime (state and reminders under
+    /// <c>{data-dir}/actors</c>), the workers with the tombstone cleaner, and, beside the metastore, the notifier that
+    /// wakes a shard's scheduler when blocks arrive. Under Dapr the scheduler needs Dapr's actor runtime, which is not
+    /// wired yet: the compaction app-ids are refused there, and the other services run without compaction.
+    /// </summary>
+    private static void AddCompaction(WebApplicationBuilder builder, IReadOnlySet<string> targets, MeshKind mesh)
+    {
+        var scheduler = targets.Contains(DaprNames.AppIds.CompactionScheduler);
+        var worker = targets.Contains(DaprNames.AppIds.CompactionWorker);
+        if (!scheduler && !worker)
+        {
+            return;
+        }
+
+        if (mesh == MeshKind.Dapr)
+        {
+            if (targets.Count == DaprNames.AppIds.All.Count)
+            {
+                return;
+            }
+
+            throw new InvalidServerOptionsException(
+                "compaction-scheduler and compaction-worker need Dapr actors under --mesh dapr, which this build does not wire yet; run them in the all-in-one server");
+        }
+
+        builder.Services.AddInProcessActorRuntime(builder.Configuration);
+        if (scheduler)
+        {
+            builder.Services.AddCompactionScheduler(builder.Configuration);
+            if (targets.Contains(DaprNames.AppIds.Metastore))
+            {
+                builder.Services.AddCompactionNotifier();
+            }
+        }
+
+        if (worker)
+        {
+            builder.Services.AddCompactionWorker(builder.Configuration);
+        }
     }
 
     public static WebApplication MapProfilerServer(this WebApplication app)
@@ -183,6 +229,16 @@ public static class ServerSetup
         if (targets.Contains(DaprNames.AppIds.Distributor))
         {
             app.Services.GetRequiredService<SubscriptionRegistry>().Subscribe(app.Services.GetRequiredService<ProfileEventSubscriber>().Subscription);
+        }
+
+        if (app.Services.GetService<CompactionWorker>() is { } compactionWorker)
+        {
+            app.Services.GetRequiredService<SubscriptionRegistry>().Subscribe(compactionWorker.Subscription);
+        }
+
+        if (app.Services.GetService<CompactionNotifier>() is { } notifier)
+        {
+            app.Services.GetRequiredService<MetastoreNode>().BlockAdded += notifier.Notify;
         }
 
         app.Services.GetRequiredService<ReadinessState>().Attach(app.Lifetime);

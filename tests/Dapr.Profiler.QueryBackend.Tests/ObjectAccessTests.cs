@@ -1,3 +1,4 @@
+using Dapr.Profiler.Block;
 using Dapr.Profiler.Model;
 using Dapr.Profiler.Mesh;
 using Dapr.Profiler.ObjectStorage;
@@ -115,7 +116,7 @@ public sealed class ObjectAccessTests
         using var cluster = new TestCluster();
         var kept = await cluster.WriteSegmentAsync(Tenant, Load("go-cpu.pb.gz", "svc", T0));
         var deleted = await cluster.WriteSegmentAsync(Tenant, Load("go-cpu-2.pb.gz", "svc", T0));
-        await cluster.FileStore.DeleteAsync(BlockObjectKey.Of(deleted), TestContext.Current.CancellationToken);
+        await cluster.FileStore.DeleteAsync(BlockObjectKeys.Of(deleted), TestContext.Current.CancellationToken);
 
         var response = await cluster.InvokeAsync(
             Plans.Request(Plans.Merge(Plans.Read(kept), Plans.Read(deleted)), Plans.Cpu("svc"), T0, T0, Plans.Tree(), Plans.TimeSeries(15)));
@@ -152,9 +153,9 @@ public sealed class ObjectAccessTests
         Assert.Equal(ServiceStatus.Unavailable, unavailable.Status);
         Assert.True(unavailable.IsTransient);
 
-        var bytes = await cluster.FileStore.GetAsync(BlockObjectKey.Of(meta), TestContext.Current.CancellationToken);
+        var bytes = await cluster.FileStore.GetAsync(BlockObjectKeys.Of(meta), TestContext.Current.CancellationToken);
         bytes[(int)meta.Datasets[0].Offset + 20] ^= 0xff;
-        await cluster.FileStore.PutAsync(BlockObjectKey.Of(meta), bytes, TestContext.Current.CancellationToken);
+        await cluster.FileStore.PutAsync(BlockObjectKeys.Of(meta), bytes, TestContext.Current.CancellationToken);
         var corrupt = await Assert.ThrowsAsync<ServiceException>(() => cluster.InvokeAsync(request));
         Assert.Equal(ServiceStatus.Internal, corrupt.Status);
         Assert.Contains(cluster.Logs.Entries, e => e.EventId.Id == 6005 && e.Level == LogLevel.Error);

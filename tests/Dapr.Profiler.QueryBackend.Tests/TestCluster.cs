@@ -63,8 +63,8 @@ internal sealed class TestCluster : IDisposable
         }
 
         var (bytes, meta) = writer.Build(Ulid.NewUlid().ToString(), 1, 0, "tests");
-        await FileStore.PutAsync(BlockObjectKey.Of(meta), bytes, TestContext.Current.CancellationToken);
-        Assert.Equal($"segments/1/anonymous/{meta.Id}/block.bin", BlockObjectKey.Of(meta));
+        await FileStore.PutAsync(BlockObjectKeys.Of(meta), bytes, TestContext.Current.CancellationToken);
+        Assert.Equal($"segments/1/anonymous/{meta.Id}/block.bin", BlockObjectKeys.Of(meta));
         return meta;
     }
 

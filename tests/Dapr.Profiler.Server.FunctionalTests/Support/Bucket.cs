@@ -12,12 +12,21 @@ public sealed record StoredRow(string BlockId, string Tenant, string Service, st
 /// <summary>Reads the objects the server wrote to <c>{data-dir}/bucket</c>, independently of the server.</summary>
 public static class Bucket
 {
-    /// <summary>Where the segment-writer stores a segment: <c>segments/{shard}/anonymous/{id}/block.bin</c>.</summary>
+    /// <summary>
+    /// Where a block is stored: <c>segments/{shard}/anonymous/{id}/block.bin</c> for segments (level 0) and
+    /// <c>blocks/{shard}/{tenant}/{id}/block.bin</c> for compacted blocks.
+    /// </summary>
     public static string ObjectPath(string dataDirectory, BlockMeta block)
     {
         ArgumentNullException.ThrowIfNull(block);
-        return Path.Combine(
-            dataDirectory, "bucket", "segments", block.Shard.ToString(CultureInfo.InvariantCulture), "anonymous", block.Id, "block.bin");
+        var shard = block.Shard.ToString(CultureInfo.InvariantCulture);
+        if (block.CompactionLevel == 0)
+        {
+            return Path.Combine(dataDirectory, "bucket", "segments", shard, "anonymous", block.Id, "block.bin");
+        }
+
+        var tenant = block.GetTenant();
+        return Path.Combine(dataDirectory, "bucket", "blocks", shard, tenant.Length == 0 ? "anonymous" : tenant, block.Id, "block.bin");
     }
 
     /// <summary>Every segment object in the bucket.</summary>
