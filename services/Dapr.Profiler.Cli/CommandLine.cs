@@ -23,11 +23,14 @@ internal static class CommandLine
           bench ingest [--url URL] [--concurrency N | --rate R] [--seconds S] [--services N]
                                                          push real profiles to a running server; throughput, ack latency
           bench query [--url URL] [--services 1] [--profiles-per-service 3600] [--queries 20] [--warmup 5]
-                [--concurrency 1024]
+                [--concurrency 1024] [--compaction-timeout S] [--shards 4]
                                                          ingest an hour of profiles per service (1/s) into a running
                                                          server, then time merge, series and label-values queries and
                                                          the bytes read from object storage per query (start the server
-                                                         with --Distributor:IngestionRateBytesPerSecond=0)
+                                                         with --Distributor:IngestionRateBytesPerSecond=0); with
+                                                         --compaction-timeout, wait until every block is compacted to
+                                                         level 3, print time to first compaction, blocks and bytes per
+                                                         profile, and time the queries again
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)

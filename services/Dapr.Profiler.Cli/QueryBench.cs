@@ -128,14 +128,29 @@ internal static class QueryBench
             }),
         };
 
-        foreach (var (name, answer, run) in queries)
+        async Task RunQueriesAsync(string stage)
         {
-            var result = await MeasureAsync(http, run, warmup, runs);
-            var perQuery = result.Bytes.Min() == result.Bytes.Max()
-                ? string.Create(Inv, $"{result.Bytes[0]}")
-                : string.Create(Inv, $"{result.Bytes.Average():0} (min {result.Bytes.Min()}, max {result.Bytes.Max()})");
-            output.WriteLine(string.Create(Inv,
-                $"{name}: p50 {Percentile(result.Latencies, 0.50):0.00} ms · p99 {Percentile(result.Latencies, 0.99):0.00} ms · bytes read {perQuery}/query · blocks read {result.Blocks.Average():0.#}/query · backend plans {result.Plans.Average():0.#}/query · answer {result.Size} {answer}"));
+            foreach (var (name, answer, run) in queries)
+            {
+                var result = await MeasureAsync(http, run, warmup, runs);
+                var perQuery = result.Bytes.Min() == result.Bytes.Max()
+                    ? string.Create(Inv, $"{result.Bytes[0]}")
+                    : string.Create(Inv, $"{result.Bytes.Average():0} (min {result.Bytes.Min()}, max {result.Bytes.Max()})");
+                output.WriteLine(string.Create(Inv,
+                    $"{stage}{name}: p50 {Percentile(result.Latencies, 0.50):0.00} ms · p99 {Percentile(result.Latencies, 0.99):0.00} ms · bytes read {perQuery}/query · blocks read {result.Blocks.Average():0.#}/query · backend plans {result.Plans.Average():0.#}/query · answer {result.Size} {answer}"));
+            }
+        }
+
+        var compactionTimeout = args.LongOption("compaction-timeout");
+        await RunQueriesAsync(compactionTimeout is null ? string.Empty : "before compaction: ");
+        if (compactionTimeout is { } timeout)
+        {
+            if (!await CompactionBench.WaitAndReportAsync(http, TimeSpan.FromSeconds(timeout), (int)(args.LongOption("shards") ?? 4), ingest.Acknowledged, ingest.Bytes, output))
+            {
+                return 1;
+            }
+
+            await RunQueriesAsync("after compaction: ");
         }
 
         return 0;

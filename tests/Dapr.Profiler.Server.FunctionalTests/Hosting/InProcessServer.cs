@@ -50,7 +50,8 @@ public sealed class InProcessServer : IProfilerServer
         {
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions
             {
-                Args = ["--urls", "http://127.0.0.1:0", "--data-dir", dir, "--Server:ExposeInternalMethods=true", .. extraArgs],
+                // Retention off: the committed corpus carries the fixed times it was recorded at (see ServerProcess).
+                Args = ["--urls", "http://127.0.0.1:0", "--data-dir", dir, "--Server:ExposeInternalMethods=true", "--Retention:Period=00:00:00", .. extraArgs],
                 ContentRootPath = AppContext.BaseDirectory,
                 EnvironmentName = "Production",
             });

@@ -88,6 +88,10 @@ public sealed partial class ServerProcess : IProfilerServer
 
         // Tests read the index through the metastore's methods; a server keeps them off its port by default.
         start.ArgumentList.Add("--Server:ExposeInternalMethods=true");
+
+        // The committed corpus carries the fixed times it was recorded at; with the 31-day default retention a restart
+        // would drop it once it is old. Tests of retention set the period themselves (a later argument wins).
+        start.ArgumentList.Add("--Retention:Period=00:00:00");
         foreach (var arg in extraArgs)
         {
             start.ArgumentList.Add(arg);

@@ -72,7 +72,7 @@ public static class ServerApi
         return parser.ParseFrom(answer.Body);
     }
 
-    /// <summary>The samples of <c>GET /metrics</c> (Prometheus text), by metric name.</summary>
+    /// <summary>The samples of <c>GET /metrics</c> (Prometheus text), by metric name with its labels.</summary>
     public static async Task<IReadOnlyDictionary<string, long>> MetricsAsync(this IProfilerServer server)
     {
         ArgumentNullException.ThrowIfNull(server);
@@ -88,7 +88,8 @@ public static class ServerApi
             }
 
             var space = line.LastIndexOf(' ');
-            result[line[..space]] = long.Parse(line[(space + 1)..], NumberStyles.Integer, CultureInfo.InvariantCulture);
+            // Counters and gauges are integers; summaries (seconds) are rounded down.
+            result[line[..space]] = (long)double.Parse(line[(space + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture);
         }
 
         return result;
