@@ -80,9 +80,9 @@ public sealed class CompactionOptions : IValidatableObject
                 yield return new ValidationResult($"{SectionName}:{name}:MaxBlocks must be between 1 and 1000", [name]);
             }
 
-            if (level.MaxAge <= TimeSpan.Zero)
+            if (level.MaxAge <= TimeSpan.Zero || level.MaxAge > TimeSpan.FromDays(365))
             {
-                yield return new ValidationResult($"{SectionName}:{name}:MaxAge must be positive", [name]);
+                yield return new ValidationResult($"{SectionName}:{name}:MaxAge must be positive and at most 365 days", [name]);
             }
         }
 
