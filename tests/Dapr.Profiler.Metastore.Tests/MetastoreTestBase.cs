@@ -32,10 +32,10 @@ public abstract class MetastoreTestBase : IAsyncDisposable
         LogSegmentSizeBytes = 1 << 22,
     };
 
-    /// <summary>Opens a node and waits until it has recovered.</summary>
-    internal async Task<MetastoreNode> OpenAsync(MetastoreOptions? options = null, CommandLogFactory? logFactory = null)
+    /// <summary>Opens a node (stamping commands with <paramref name="clock"/>, else the system clock) and waits until it has recovered.</summary>
+    internal async Task<MetastoreNode> OpenAsync(MetastoreOptions? options = null, CommandLogFactory? logFactory = null, TimeProvider? clock = null)
     {
-        var node = new MetastoreNode(options ?? NewOptions(), null, logFactory);
+        var node = new MetastoreNode(options ?? NewOptions(), null, logFactory, clock);
         _nodes.Add(node);
         node.Start();
         await node.Ready.WaitAsync(TimeSpan.FromSeconds(30), Token);

@@ -22,6 +22,10 @@ public sealed class RegistrationTests : MetastoreTestBase
             [
                 new("Metastore:DataDirectory", DataDirectory),
                 new("Metastore:DlqRecoveryInterval", "00:00:01"),
+
+                // The test blocks hold data of a fixed date; the host's retention runs on the wall clock and would
+                // remove them once they are older than the default period.
+                new("Retention:Period", "00:00:00"),
             ]);
         builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
         builder.Services.AddSingleton(store);
