@@ -99,7 +99,7 @@ internal sealed partial class BlockIndex
 
     public TenantSummary GetTenantSummary(string tenant) =>
         _tenants.TryGetValue(tenant, out var stat) && stat.Datasets > 0
-            ? new TenantSummary(true, stat.OldestMs, stat.NewestMs)
+            ? new TenantSummary(true, Math.Max(stat.OldestMs, RetentionEdge(tenant)), stat.NewestMs)
             : new TenantSummary(false, 0, 0);
 
     /// <summary>The tenants with at least one dataset, sorted.</summary>

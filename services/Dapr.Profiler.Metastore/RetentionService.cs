@@ -27,7 +27,11 @@ public sealed partial class RetentionService(
         if (response.BlocksRemoved > 0)
         {
             LogTruncated(logger, response.BlocksRemoved);
+            // A snapshot keeps the one before it (in case it proves unreadable) and truncates the log up to that
+            // one. Two snapshots with a command between them leave only snapshots taken after the removal, and a
+            // log that no longer holds the removed blocks.
             await node.SnapshotAsync();
+            await node.ProposeAsync(new Command { DeleteTombstones = new DeleteTombstonesRequest() }, null, cancellationToken);
             await node.SnapshotAsync();
         }
 
