@@ -21,6 +21,20 @@ public static class ActorServiceCollectionExtensions
             .Bind(configuration.GetSection(ActorRuntimeOptions.SectionName))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ActorRuntimeOptions>, ActorRuntimeOptionsValidator>());
+        services.AddActorRegistry();
+        services.TryAddSingleton<InProcessActorRuntime>();
+        services.TryAddSingleton<IActorInvoker>(sp => sp.GetRequiredService<InProcessActorRuntime>());
+        services.AddHostedService(sp => sp.GetRequiredService<InProcessActorRuntime>());
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the <see cref="ActorRegistry"/> built from every <see cref="AddActor{TActor}"/> call (and the system
+    /// clock, unless a <see cref="TimeProvider"/> is registered): what any actor host needs, in process or under Dapr.
+    /// </summary>
+    public static IServiceCollection AddActorRegistry(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp =>
         {
@@ -32,9 +46,6 @@ public static class ActorServiceCollectionExtensions
 
             return registry;
         });
-        services.TryAddSingleton<InProcessActorRuntime>();
-        services.TryAddSingleton<IActorInvoker>(sp => sp.GetRequiredService<InProcessActorRuntime>());
-        services.AddHostedService(sp => sp.GetRequiredService<InProcessActorRuntime>());
         return services;
     }
 

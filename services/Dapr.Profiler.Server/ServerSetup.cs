@@ -159,44 +159,51 @@ public static class ServerSetup
     }
 
     /// <summary>
-    /// Compaction: the scheduler actors on the in-process actor runtime (state and reminders under
-    /// <c>{data-dir}/actors</c>), the workers with the tombstone cleaner, and, beside the metastore, the notifier that
-    /// wakes a shard's scheduler when blocks arrive. Under Dapr the scheduler needs Dapr's actor runtime, which is not
-    /// wired yet: the compaction app-ids are refused there, and the other services run without compaction.
+    /// Compaction: the scheduler actors (on the in-process actor runtime, state and reminders under
+    /// <c>{data-dir}/actors</c>; under Dapr on the Dapr SDK's actor runtime with the <c>actorstore</c> component),
+    /// the workers with the tombstone cleaner, and, beside the metastore, the notifier that wakes a shard's scheduler
+    /// when blocks arrive (in one process only when the scheduler is there too).
     /// </summary>
     private static void AddCompaction(WebApplicationBuilder builder, IReadOnlySet<string> targets, MeshKind mesh)
     {
         var scheduler = targets.Contains(DaprNames.AppIds.CompactionScheduler);
         var worker = targets.Contains(DaprNames.AppIds.CompactionWorker);
-        if (!scheduler && !worker)
-        {
-            return;
-        }
-
+        var metastore = targets.Contains(DaprNames.AppIds.Metastore);
+        var services = builder.Services;
         if (mesh == MeshKind.Dapr)
         {
-            if (targets.Count == DaprNames.AppIds.All.Count)
+            if (scheduler)
             {
-                return;
+                services.AddDaprActorHost([DaprNames.Actors.CompactionScheduler]);
+                services.AddCompactionScheduler(builder.Configuration);
             }
 
-            throw new InvalidServerOptionsException(
-                "compaction-scheduler and compaction-worker need Dapr actors under --mesh dapr, which this build does not wire yet; run them in the all-in-one server");
-        }
-
-        builder.Services.AddInProcessActorRuntime(builder.Configuration);
-        if (scheduler)
-        {
-            builder.Services.AddCompactionScheduler(builder.Configuration);
-            if (targets.Contains(DaprNames.AppIds.Metastore))
+            if (worker || (metastore && builder.Configuration.GetValue("Compaction:Enabled", true)))
             {
-                builder.Services.AddCompactionNotifier();
+                services.AddDaprActorInvoker();
+            }
+
+            if (metastore && builder.Configuration.GetValue("Compaction:Enabled", true))
+            {
+                services.AddCompactionNotifier();
+            }
+        }
+        else if (scheduler || worker)
+        {
+            services.AddInProcessActorRuntime(builder.Configuration);
+            if (scheduler)
+            {
+                services.AddCompactionScheduler(builder.Configuration);
+                if (metastore)
+                {
+                    services.AddCompactionNotifier();
+                }
             }
         }
 
         if (worker)
         {
-            builder.Services.AddCompactionWorker(builder.Configuration);
+            services.AddCompactionWorker(builder.Configuration);
         }
     }
 
@@ -263,6 +270,11 @@ public static class ServerSetup
         {
             app.MapServiceMethods(registry, targets.Contains);
         }
+        if (targets.Mesh == MeshKind.Dapr && targets.Contains(DaprNames.AppIds.CompactionScheduler))
+        {
+            app.MapDaprActors();
+        }
+
         if (targets.Mesh == MeshKind.Dapr)
         {
             // After every subscription is registered: the list and the routes are taken from the registry now.
