@@ -20,7 +20,7 @@ namespace Dapr.Profiler.Server.FunctionalTests.Hosting;
 /// </summary>
 public sealed class MeshCluster : IAsyncDisposable
 {
-    /// <summary>The app-ids run as processes, one each.</summary>
+    /// <summary>The app-ids run as processes, one each (compaction off).</summary>
     public static readonly IReadOnlyList<string> AppIds =
     [
         DaprNames.AppIds.Distributor,
@@ -29,6 +29,10 @@ public sealed class MeshCluster : IAsyncDisposable
         DaprNames.AppIds.QueryFrontend,
         DaprNames.AppIds.QueryBackend,
     ];
+
+    /// <summary>Every app-id, compaction's included: the scheduler's actors run on the Dapr SDK behind the emulator.</summary>
+    public static readonly IReadOnlyList<string> AppIdsWithCompaction =
+        [.. AppIds, DaprNames.AppIds.CompactionScheduler, DaprNames.AppIds.CompactionWorker];
 
     /// <summary>The app-id of the test's own app that subscribes to the dead-letter topic.</summary>
     public const string DeadLetterWatcherId = "deadletter-watcher";
@@ -93,19 +97,23 @@ public sealed class MeshCluster : IAsyncDisposable
     }
 
     /// <summary>Starts the sidecars and every app's process (in parallel), and waits until all are ready.</summary>
-    public static async Task<MeshCluster> StartAsync(params string[] extraArgs)
+    public static Task<MeshCluster> StartAsync(params string[] extraArgs) =>
+        StartAsync(AppIds, ["--Compaction:Enabled=false", .. extraArgs]);
+
+    /// <summary>Starts the given app-ids as processes behind their sidecars, and waits until all are ready.</summary>
+    public static async Task<MeshCluster> StartAsync(IReadOnlyList<string> appIds, params string[] extraArgs)
     {
         var root = new TempDirectory();
         WebApplication? watcher = null;
         MeshCluster? cluster = null;
         try
         {
-            var ports = FreePorts(AppIds.Count);
-            var appPorts = AppIds.Select((id, i) => (id, ports[i])).ToDictionary(p => p.id, p => p.Item2, StringComparer.Ordinal);
+            var ports = FreePorts(appIds.Count);
+            var appPorts = appIds.Select((id, i) => (id, ports[i])).ToDictionary(p => p.id, p => p.Item2, StringComparer.Ordinal);
             var deadLetters = new ConcurrentQueue<byte[]>();
             watcher = await StartWatcherAsync(deadLetters);
             cluster = new MeshCluster(root, appPorts, extraArgs, watcher, deadLetters);
-            var apps = AppIds
+            var apps = appIds
                 .Select(id => new SidecarApp { AppId = id, AppPort = appPorts[id], ApiToken = ApiToken(id), AppApiToken = AppApiToken(id) })
                 .Append(new SidecarApp { AppId = DeadLetterWatcherId, AppPort = new Uri(watcher.Urls.Single()).Port })
                 .ToList();
@@ -117,7 +125,7 @@ public sealed class MeshCluster : IAsyncDisposable
                 LocalStorageBindings = new Dictionary<string, string> { [DaprNames.Components.ObjectStore] = Path.Combine(cluster.Shared, "bucket") },
                 AppStartupTimeout = TimeSpan.FromSeconds(90),
             });
-            await Task.WhenAll(AppIds.Select(cluster.StartAppAsync));
+            await Task.WhenAll(appIds.Select(cluster.StartAppAsync));
             await cluster.Sidecars.WaitForAppsAsync().WaitAsync(TimeSpan.FromSeconds(60));
             return cluster;
         }
