@@ -36,6 +36,10 @@ public sealed partial class CompactionSchedulerActor : Actor, IRemindable
     private readonly CompactionOptions _options;
     private readonly CompactionMetrics _metrics;
 
+    // What this activation last wrote, so a poll that changes nothing writes nothing (each write is durable).
+    private readonly Dictionary<string, DateTimeOffset?> _armed = new(StringComparer.Ordinal);
+    private byte[]? _saved;
+
     public CompactionSchedulerActor(ActorHost host, IMetastoreCompactionClient metastore, IPublisher publisher, CompactionOptions options, CompactionMetrics metrics)
         : base(host)
     {
@@ -117,6 +121,8 @@ public sealed partial class CompactionSchedulerActor : Actor, IRemindable
 
     public async Task ReceiveReminderAsync(string reminderName, byte[]? state, TimeSpan dueTime, TimeSpan period)
     {
+        // A one-shot reminder that fired is gone: arm it again whatever time it had.
+        _armed.Remove(reminderName);
         var current = await LoadAsync(CancellationToken.None);
         await PollCoreAsync(current, CancellationToken.None);
     }
@@ -231,6 +237,12 @@ public sealed partial class CompactionSchedulerActor : Actor, IRemindable
     /// <summary>Registers a one-shot reminder at <paramref name="at"/>, or removes it when there is nothing to wait for.</summary>
     private async Task ArmAsync(string name, DateTimeOffset? at, DateTimeOffset now)
     {
+        if (_armed.TryGetValue(name, out var armed) && armed == at && (at is null || at > now))
+        {
+            return;
+        }
+
+        _armed[name] = at;
         if (at is not { } time)
         {
             await UnregisterReminderAsync(name);
@@ -249,8 +261,15 @@ public sealed partial class CompactionSchedulerActor : Actor, IRemindable
 
     private async Task SaveAsync(SchedulerState state, CancellationToken cancellationToken)
     {
+        var bytes = state.ToByteArray();
+        if (_saved is not null && bytes.AsSpan().SequenceEqual(_saved))
+        {
+            return;
+        }
+
         await StateManager.SetStateAsync(StateName, state, cancellationToken);
         await StateManager.SaveStateAsync(cancellationToken);
+        _saved = bytes;
     }
 
     [LoggerMessage(EventId = 6000, EventName = "CompactionJobCreated", Level = LogLevel.Debug,
