@@ -16,7 +16,7 @@ using Microsoft.Extensions.Logging;
 namespace Dapr.Profiler.DaprSidecar.Emulator;
 
 /// <summary>One emulated daprd: its HTTP API port, its app channel and its startup sequence.</summary>
-public sealed class Sidecar : IAsyncDisposable
+public sealed partial class Sidecar : IAsyncDisposable
 {
     private const string ApiTokenHeader = "dapr-api-token";
 
@@ -50,6 +50,12 @@ public sealed class Sidecar : IAsyncDisposable
     /// <summary><c>http://127.0.0.1:HttpPort</c>.</summary>
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
 
+    /// <summary>
+    /// <c>http://127.0.0.1:HttpPort</c> without a trailing slash: the value for <c>DAPR_HTTP_ENDPOINT</c> and the Dapr .NET
+    /// SDK's <c>HttpEndpoint</c> options (the SDK appends <c>/v1.0/…</c> to it, so <c>BaseAddress.ToString()</c> would double the slash).
+    /// </summary>
+    public string HttpEndpoint => $"http://127.0.0.1:{HttpPort}";
+
     /// <summary>Completes when the app channel is up and <c>/dapr/subscribe</c> was read (healthz = 204); faults on the startup deadline.</summary>
     public Task AppChannelReady => _appChannelReady.Task;
 
@@ -67,13 +73,16 @@ public sealed class Sidecar : IAsyncDisposable
 
     internal SidecarApp App => _app;
 
-    internal async Task StartAsync(CancellationToken cancellationToken)
+    internal Task StartAsync(CancellationToken cancellationToken) => StartAsync(0, cancellationToken);
+
+    /// <summary>Starts the HTTP API on <paramref name="port"/> (0: a free one).</summary>
+    internal async Task StartAsync(int port, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(Sidecar).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, 0);
+            kestrel.Listen(IPAddress.Loopback, port);
             kestrel.Limits.MaxRequestBodySize = _cluster.Options.MaxRequestBodySize;
             kestrel.AddServerHeader = false;
         });
@@ -90,6 +99,7 @@ public sealed class Sidecar : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        _cluster.Actors.RemoveHost(this);
         await _stopping.CancelAsync();
         try
         {
@@ -99,6 +109,8 @@ public sealed class Sidecar : IAsyncDisposable
         {
             // Stopping.
         }
+
+        await StopProbingAsync();
 
         if (_host is not null)
         {
@@ -156,16 +168,23 @@ public sealed class Sidecar : IAsyncDisposable
         }
     }
 
-    private async Task ReadConfigAsync(CancellationToken stopping)
+    /// <summary>Reads <c>/dapr/config</c> and (re)registers the app's actor types; false when the app did not answer.</summary>
+    private async Task<bool> ReadConfigAsync(CancellationToken stopping)
     {
         using var request = NewAppRequest(HttpMethod.Get, "/dapr/config");
         try
         {
             using var response = await _cluster.AppClient.SendAsync(request, stopping);
+            var config = response.StatusCode == HttpStatusCode.OK
+                ? ActorHostConfig.Parse(await response.Content.ReadAsByteArrayAsync(stopping))
+                : ActorHostConfig.None;
+            _cluster.Actors.RegisterHost(this, config);
+            return true;
         }
         catch (HttpRequestException)
         {
-            // Optional endpoint; daprd ignores failures.
+            // Optional endpoint; daprd ignores failures (and hosts no actors).
+            return false;
         }
     }
 
@@ -253,7 +272,7 @@ public sealed class Sidecar : IAsyncDisposable
         }
     }
 
-    private HttpRequestMessage NewAppRequest(HttpMethod method, string pathAndQuery)
+    internal HttpRequestMessage NewAppRequest(HttpMethod method, string pathAndQuery)
     {
         var request = new HttpRequestMessage(method, new Uri($"http://127.0.0.1:{_app.AppPort}{pathAndQuery}"));
         if (!string.IsNullOrEmpty(_app.AppApiToken))
@@ -360,6 +379,10 @@ public sealed class Sidecar : IAsyncDisposable
         else if (path.StartsWith("/v1.0/invoke/", StringComparison.Ordinal))
         {
             await InvokeAsync(context);
+        }
+        else if (path.StartsWith("/v1.0/actors/", StringComparison.Ordinal))
+        {
+            await ActorsAsync(context);
         }
         else if (path.StartsWith("/v1.0/publish/", StringComparison.Ordinal) && (HttpMethods.IsPost(method) || HttpMethods.IsPut(method)))
         {
@@ -695,6 +718,15 @@ public sealed class Sidecar : IAsyncDisposable
             });
         }
 
+        var actors = new JsonArray();
+        var activeActors = new JsonArray();
+        var counts = _cluster.Actors.ActiveCounts(this);
+        foreach (var type in _cluster.Actors.Placement.ConfigOf(this)?.Entities ?? [])
+        {
+            actors.Add(new JsonObject { ["type"] = type, ["count"] = counts.GetValueOrDefault(type) });
+            activeActors.Add(new JsonObject { ["type"] = type, ["count"] = counts.GetValueOrDefault(type) });
+        }
+
         var body = new JsonObject
         {
             ["id"] = AppId,
@@ -702,6 +734,14 @@ public sealed class Sidecar : IAsyncDisposable
             ["enabledFeatures"] = new JsonArray(),
             ["components"] = components,
             ["subscriptions"] = subscriptions,
+            ["actors"] = actors,
+            ["actorRuntime"] = new JsonObject
+            {
+                ["runtimeStatus"] = "RUNNING",
+                ["activeActors"] = activeActors,
+                ["hostReady"] = _cluster.Actors.Placement.IsUp(this),
+                ["placement"] = "placement: connected",
+            },
             ["extended"] = new JsonObject(),
             ["appConnectionProperties"] = new JsonObject
             {

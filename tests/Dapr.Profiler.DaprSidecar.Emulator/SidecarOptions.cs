@@ -46,6 +46,18 @@ public sealed class SidecarClusterOptions
     /// <summary>Maximum API request body (daprd default 4 MiB).</summary>
     public long MaxRequestBodySize { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Where actor state and reminders are also kept (<c>actors.json</c>), so they outlive the emulator: a cluster started
+    /// on the same directory reads them back. Null (default): in memory, for the cluster's lifetime.
+    /// </summary>
+    public string? ActorStateDirectory { get; init; }
+
+    /// <summary>How long an actor call waits for a host of its type to be placed (daprd retries its placement lookup for about 5 s).</summary>
+    public TimeSpan ActorPlacementTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>When a reminder's delivery failed (app down, no host, non-200), the same occurrence is tried again after this.</summary>
+    public TimeSpan ActorReminderRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
     internal void Validate()
     {
         if (Apps.Count == 0)
@@ -76,6 +88,11 @@ public sealed class SidecarClusterOptions
         if (duplicate is not null)
         {
             throw new ArgumentException($"binding name '{duplicate}' is configured twice", nameof(S3Bindings));
+        }
+
+        if (ActorPlacementTimeout < TimeSpan.Zero || ActorReminderRetryDelay <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("ActorPlacementTimeout must not be negative and ActorReminderRetryDelay must be positive", nameof(ActorReminderRetryDelay));
         }
 
         if (MaxDeliveryAttempts < 1)
