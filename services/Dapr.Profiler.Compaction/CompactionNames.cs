@@ -7,6 +7,7 @@ internal static class CompactionNames
 {
     public const string PubSub = DaprNames.Components.PubSub;
     public const string JobsTopic = DaprNames.Topics.CompactionJobs;
-    public const string ContentType = "application/x-protobuf";
+    // Binary data travels in the CloudEvent's data_base64 only with this content type (daprd puts other types in data).
+    public const string ContentType = "application/octet-stream";
     public const string JobsRoute = "/events/compaction-jobs";
 }

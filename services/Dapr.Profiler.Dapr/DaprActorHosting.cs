@@ -22,7 +22,7 @@ public static class DaprActorHosting
             var dapr = sp.GetRequiredService<DaprOptions>();
             return new ActorProxyFactory(new ActorProxyOptions
             {
-                HttpEndpoint = dapr.HttpEndpoint.ToString(),
+                HttpEndpoint = dapr.HttpEndpoint.ToString().TrimEnd('/'),
                 DaprApiToken = dapr.ApiToken,
                 RequestTimeout = TimeSpan.FromMinutes(1),
             });
@@ -51,7 +51,7 @@ public static class DaprActorHosting
         });
         services.AddOptions<global::Dapr.Actors.Runtime.ActorRuntimeOptions>().Configure<DaprOptions>((options, dapr) =>
         {
-            options.HttpEndpoint = dapr.HttpEndpoint.ToString();
+            options.HttpEndpoint = dapr.HttpEndpoint.ToString().TrimEnd('/');
             options.DaprApiToken = dapr.ApiToken;
         });
         return services;
