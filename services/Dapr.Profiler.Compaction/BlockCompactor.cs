@@ -16,8 +16,21 @@ public sealed record CompactedBlock(string Key, byte[] Bytes, BlockMeta Meta);
 public static class BlockCompactor
 {
     /// <summary>Merges blocks already read into memory (sources in any order: they are taken oldest id first).</summary>
+    /// <param name="sources">The source blocks.</param>
+    /// <param name="shard">The shard of the job.</param>
+    /// <param name="sourceLevel">The level of the sources; outputs are one level up.</param>
+    /// <param name="compressionLevel">Brotli quality of the outputs.</param>
+    /// <param name="retentionEdges">
+    /// Per tenant, the data time before which retention hides data: datasets that end before it are left out, so a
+    /// merge can never make hidden rows visible again by joining them with newer ones.
+    /// </param>
     /// <exception cref="BlockFormatException">A source is damaged.</exception>
-    public static List<CompactedBlock> Merge(IReadOnlyList<(BlockMeta Meta, ReadOnlyMemory<byte> Bytes)> sources, uint shard, uint sourceLevel, int compressionLevel)
+    public static List<CompactedBlock> Merge(
+        IReadOnlyList<(BlockMeta Meta, ReadOnlyMemory<byte> Bytes)> sources,
+        uint shard,
+        uint sourceLevel,
+        int compressionLevel,
+        IReadOnlyDictionary<string, long>? retentionEdges = null)
     {
         ArgumentNullException.ThrowIfNull(sources);
         var writers = new SortedDictionary<string, BlockWriter>(StringComparer.Ordinal);
@@ -28,6 +41,11 @@ public static class BlockCompactor
             foreach (var dataset in reader.Meta.Datasets)
             {
                 var tenant = reader.Meta.GetTenant(dataset);
+                if (retentionEdges is not null && retentionEdges.TryGetValue(tenant, out var edge) && dataset.MaxTime < edge)
+                {
+                    continue;
+                }
+
                 if (!writers.TryGetValue(tenant, out var writer))
                 {
                     writer = new BlockWriter(options);
@@ -57,8 +75,8 @@ public static class BlockCompactor
     }
 
     /// <summary>
-    /// Reads the job's sources from the store, merges them and writes the outputs. A source object that no longer
-    /// exists is skipped (it left the index: the commit will tell), so the job can still finish.
+    /// Reads the job's sources from the store, merges them and writes the outputs. A missing source fails the job
+    /// (<see cref="ObjectNotFoundException"/>): committing without it would drop its data from the index.
     /// </summary>
     /// <returns>The outputs, durable in the store.</returns>
     public static async Task<List<CompactedBlock>> RunAsync(CompactionJob job, IObjectStore store, int compressionLevel, CancellationToken cancellationToken)
@@ -68,17 +86,10 @@ public static class BlockCompactor
         var sources = new List<(BlockMeta, ReadOnlyMemory<byte>)>(job.Sources.Count);
         foreach (var meta in job.Sources)
         {
-            try
-            {
-                sources.Add((meta, await store.GetAsync(BlockObjectKeys.Of(meta), cancellationToken)));
-            }
-            catch (ObjectNotFoundException)
-            {
-                // Gone: the block left the index and its tombstone was processed; the commit finds it missing.
-            }
+            sources.Add((meta, await store.GetAsync(BlockObjectKeys.Of(meta), cancellationToken)));
         }
 
-        var outputs = Merge(sources, job.Shard, job.Level, compressionLevel);
+        var outputs = Merge(sources, job.Shard, job.Level, compressionLevel, job.RetentionEdges);
         foreach (var output in outputs)
         {
             await store.PutAsync(output.Key, output.Bytes, cancellationToken);

@@ -29,6 +29,7 @@ public static class CompactionRegistration
                 sp.GetRequiredService<CompactionMetrics>()),
             static methods => methods
                 .Map<PollRequest, PollResponse>(DaprNames.Actors.CompactionSchedulerPoll, static (a, r, ct) => a.PollAsync(r, ct))
+                .Map<RenewLeaseRequest, RenewLeaseResponse>(DaprNames.Actors.CompactionSchedulerRenewLease, static (a, r, ct) => a.RenewLeaseAsync(r, ct))
                 .Map<CompleteJobRequest, CompleteJobResponse>(DaprNames.Actors.CompactionSchedulerCompleteJob, static (a, r, ct) => a.CompleteJobAsync(r, ct)));
         return services;
     }

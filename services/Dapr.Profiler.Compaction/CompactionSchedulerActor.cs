@@ -119,6 +119,23 @@ public sealed partial class CompactionSchedulerActor : Actor, IRemindable
         };
     }
 
+    /// <summary>A worker still merging extends its lease (only the current token can).</summary>
+    public async Task<RenewLeaseResponse> RenewLeaseAsync(RenewLeaseRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var state = await LoadAsync(cancellationToken);
+        var job = state.Jobs.FirstOrDefault(j => j.Name == request.Name);
+        if (job is null || job.Token != request.Token)
+        {
+            return new RenewLeaseResponse { Renewed = false };
+        }
+
+        job.LeaseExpiresAt = (Now + _options.LeaseDuration).ToUnixTimeMilliseconds();
+        await SaveAsync(state, cancellationToken);
+        await ArmAsync(LeaseReminder, DateTimeOffset.FromUnixTimeMilliseconds(state.Jobs.Min(j => j.LeaseExpiresAt)), Now);
+        return new RenewLeaseResponse { Renewed = true, LeaseExpiresAt = job.LeaseExpiresAt };
+    }
+
     public async Task ReceiveReminderAsync(string reminderName, byte[]? state, TimeSpan dueTime, TimeSpan period)
     {
         // A one-shot reminder that fired is gone: arm it again whatever time it had.
@@ -225,6 +242,8 @@ public sealed partial class CompactionSchedulerActor : Actor, IRemindable
 
         job.Token = leased.Token;
         job.LeaseExpiresAt = (now + _options.LeaseDuration).ToUnixTimeMilliseconds();
+        job.RetentionEdges.Clear();
+        job.RetentionEdges.Add(leased.RetentionEdges);
         await SaveAsync(state, cancellationToken);
 
         var message = job.Clone();

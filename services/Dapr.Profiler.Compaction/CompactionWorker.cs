@@ -21,11 +21,31 @@ public sealed partial class CompactionWorker(
     /// <summary>The subscription the worker registers (route <c>/events/compaction-jobs</c> under Dapr).</summary>
     public Subscription Subscription => new(CompactionNames.PubSub, CompactionNames.JobsTopic, CompactionNames.JobsRoute, null, HandleAsync);
 
-    /// <summary>Runs one job and reports it; returns the scheduler's answer.</summary>
+    /// <summary>
+    /// Runs one job and reports it; returns the scheduler's answer. While it merges, the worker renews its lease
+    /// every third of <see cref="CompactionOptions.LeaseDuration"/>, so a long merge keeps its job; if the scheduler
+    /// says the token is no longer current, the work is abandoned (another worker has the job).
+    /// </summary>
     public async Task<CompleteJobResponse> RunAsync(CompactionJob job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        var outputs = await BlockCompactor.RunAsync(job, store, options.Value.CompressionLevel, cancellationToken);
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewal = RenewWhileRunningAsync(job, work);
+        List<CompactedBlock> outputs;
+        try
+        {
+            outputs = await BlockCompactor.RunAsync(job, store, options.Value.CompressionLevel, work.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new CompleteJobResponse { Outcome = CompleteJobOutcome.StaleToken, Reason = $"the lease of job {job.Name} moved to another worker" };
+        }
+        finally
+        {
+            await work.CancelAsync();
+            await renewal;
+        }
+
         var report = new CompleteJobRequest { Name = job.Name, Token = job.Token };
         report.Outputs.AddRange(outputs.Select(o => o.Meta));
         var answer = await actors.InvokeAsync<CompleteJobRequest, CompleteJobResponse>(
@@ -38,6 +58,38 @@ public sealed partial class CompactionWorker(
         outputs.ForEach(o => bytes += o.Bytes.Length);
         LogJobDone(logger, job.Name, job.Sources.Count, outputs.Count, bytes, answer.Outcome);
         return answer;
+    }
+
+    private async Task RenewWhileRunningAsync(CompactionJob job, CancellationTokenSource work)
+    {
+        var actor = new ActorId(job.Shard.ToString(CultureInfo.InvariantCulture));
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(options.Value.LeaseDuration / 3, work.Token);
+                var answer = await actors.InvokeAsync<RenewLeaseRequest, RenewLeaseResponse>(
+                    DaprNames.Actors.CompactionScheduler,
+                    actor,
+                    DaprNames.Actors.CompactionSchedulerRenewLease,
+                    new RenewLeaseRequest { Name = job.Name, Token = job.Token },
+                    work.Token);
+                if (!answer.Renewed)
+                {
+                    await work.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The job finished (or was given up).
+        }
+        catch (ServiceException ex)
+        {
+            // The scheduler is unreachable: keep merging; the commit will tell whether the lease held.
+            LogRenewFailed(logger, ex, job.Name);
+        }
     }
 
     private async Task<TopicResult> HandleAsync(TopicEvent topicEvent, CancellationToken cancellationToken)
@@ -80,6 +132,10 @@ public sealed partial class CompactionWorker(
     [LoggerMessage(EventId = 6021, EventName = "CompactionJobFailed", Level = LogLevel.Warning,
         Message = "Compaction job {Job} failed")]
     private static partial void LogJobFailed(ILogger logger, Exception exception, string job);
+
+    [LoggerMessage(EventId = 6023, EventName = "CompactionLeaseRenewFailed", Level = LogLevel.Warning,
+        Message = "Renewing the lease of compaction job {Job} failed; merging on")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string job);
 
     [LoggerMessage(EventId = 6022, EventName = "CompactionJobUnreadable", Level = LogLevel.Error,
         Message = "Compaction event {EventId} is not a job; dropped")]

@@ -115,8 +115,15 @@ public sealed partial class TombstoneCleaner(
         var states = await metastore.BlockStatesAsync(request, cancellationToken);
         var known = new HashSet<string>(states.Indexed.Concat(states.Tombstoned), StringComparer.Ordinal);
         var deleted = 0;
+        var before = timeProvider.GetUtcNow() - options.Value.DeletionDelay;
         foreach (var (key, id) in candidates.Where(c => !known.Contains(c.Id)))
         {
+            // A worker may have written the object again since it was listed (a job run again to commit it).
+            if (await store.StatAsync(key, cancellationToken) is not { } info || info.LastModified > before)
+            {
+                continue;
+            }
+
             await store.DeleteAsync(key, cancellationToken);
             metrics.OrphanDeleted();
             LogOrphan(logger, key);

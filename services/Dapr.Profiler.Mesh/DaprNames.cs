@@ -64,6 +64,9 @@ public static class DaprNames
         /// <summary>New blocks may wait in the shard: plan and lease jobs.</summary>
         public const string CompactionSchedulerPoll = "Poll";
 
+        /// <summary>A worker still merging: extend the job's lease.</summary>
+        public const string CompactionSchedulerRenewLease = "RenewLease";
+
         /// <summary>A worker finished a job: commit it to the metastore.</summary>
         public const string CompactionSchedulerCompleteJob = "CompleteJob";
     }

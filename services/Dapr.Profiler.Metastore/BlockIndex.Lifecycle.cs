@@ -117,11 +117,29 @@ internal sealed partial class BlockIndex
         }
     }
 
-    /// <summary>Records the lease of a job; the token fences every earlier lease.</summary>
-    public bool LeaseJob(string job, ulong token, IEnumerable<string> sources)
+    /// <summary>
+    /// Records the lease of a job when every source is indexed; the token fences every earlier lease. Returns whether
+    /// the sources are present, and the retention edges of their tenants.
+    /// </summary>
+    public (bool Present, Dictionary<string, long> Edges) LeaseJob(string job, ulong token, IReadOnlyCollection<string> sources)
     {
+        var edges = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (!sources.All(_blocks.ContainsKey))
+        {
+            _jobLeases.Remove(job);
+            return (false, edges);
+        }
+
         _jobLeases[job] = token;
-        return sources.All(_blocks.ContainsKey);
+        foreach (var dataset in sources.SelectMany(id => _blocks[id].Datasets))
+        {
+            if (_retentionEdges.TryGetValue(dataset.Tenant, out var edge))
+            {
+                edges[dataset.Tenant] = edge;
+            }
+        }
+
+        return (true, edges);
     }
 
     /// <summary>
@@ -151,6 +169,14 @@ internal sealed partial class BlockIndex
             return (ReplaceBlocksOutcome.NoOp, $"source block {missing} is no longer indexed");
         }
 
+        // An output whose object is already condemned (tombstoned as an orphan) must not replace its sources.
+        var condemned = request.Outputs.FirstOrDefault(o => IsTombstoned(o.Id));
+        if (condemned is not null)
+        {
+            TombstoneOrphans(request.Outputs, now);
+            return (ReplaceBlocksOutcome.NoOp, $"output block {condemned.Id} is tombstoned");
+        }
+
         foreach (var id in request.SourceBlockIds)
         {
             var meta = _blocks[id].Meta;
@@ -165,7 +191,7 @@ internal sealed partial class BlockIndex
                 continue;
             }
 
-            if (IsExpired(output) || IsTombstoned(output.Id))
+            if (IsExpired(output))
             {
                 AddTombstone(output, now);
                 continue;

@@ -81,4 +81,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3033, EventName = "MetastoreDlqNoObjectStore", Level = LogLevel.Warning,
         Message = "metastore DLQ recovery is enabled but no IObjectStore is registered; it will not run")]
     public static partial void DlqNoObjectStore(this ILogger logger);
+
+    [LoggerMessage(EventId = 3040, EventName = "MetastoreBlockAddedHandlerFailed", Level = LogLevel.Warning,
+        Message = "A BlockAdded listener failed for shard {Shard}")]
+    public static partial void BlockAddedHandlerFailed(this ILogger logger, Exception exception, uint shard);
 }

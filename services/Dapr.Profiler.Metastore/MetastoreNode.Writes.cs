@@ -171,7 +171,15 @@ public sealed partial class MetastoreNode
 
         foreach (var shard in logged.Where(w => w.Command.AddBlock is not null).Select(w => w.Command.AddBlock.Block.Shard).Distinct())
         {
-            handler(shard);
+            try
+            {
+                handler(shard);
+            }
+            catch (Exception ex)
+            {
+                // A listener must never fail a write that is already durable and applied.
+                _logger.BlockAddedHandlerFailed(ex, shard);
+            }
         }
     }
 

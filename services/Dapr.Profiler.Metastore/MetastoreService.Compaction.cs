@@ -34,9 +34,9 @@ public sealed partial class MetastoreService
     public async Task<ReplaceBlocksResponse> ReplaceBlocksAsync(ReplaceBlocksRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (string.IsNullOrEmpty(request.Job) || request.SourceBlockIds.Count == 0)
+        if (string.IsNullOrEmpty(request.Job) || request.SourceBlockIds.Count == 0 || request.Outputs.Count == 0)
         {
-            throw new MetastoreInvalidRequestException("a commit needs a job name and its source blocks");
+            throw new MetastoreInvalidRequestException("a commit needs a job name, its source blocks and at least one output");
         }
 
         foreach (var output in request.Outputs)

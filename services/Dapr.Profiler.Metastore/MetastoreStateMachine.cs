@@ -168,8 +168,10 @@ internal sealed class MetastoreStateMachine
     private LeaseJobResponse ApplyLeaseJob(LeaseJobRequest request, long index)
     {
         var token = (ulong)index;
-        var present = _index.LeaseJob(request.Job, token, request.SourceBlockIds);
-        return new LeaseJobResponse { Token = token, SourcesPresent = present };
+        var (present, edges) = _index.LeaseJob(request.Job, token, request.SourceBlockIds);
+        var response = new LeaseJobResponse { Token = token, SourcesPresent = present };
+        response.RetentionEdges.Add(edges);
+        return response;
     }
 
     /// <summary>ReplaceBlocks: see <see cref="BlockIndex.ReplaceBlocks"/>. Idempotent: a second commit finds no lease.</summary>
