@@ -353,12 +353,35 @@ internal sealed class ActorHarness : IAsyncDisposable
 
     public static string AppToken(string appId) => "app-" + appId;
 
-    /// <summary>Starts the sidecars and one app instance per id in <paramref name="hostIds"/>; waits until every sidecar read its app.</summary>
+    /// <summary>
+    /// Starts the sidecars and one app instance per id in <paramref name="hostIds"/>; waits until every sidecar read its
+    /// app. App ports are chosen before the sidecars start (the sidecar needs them), so another listener on the machine
+    /// can take one in between: then the whole start is tried again with new ports.
+    /// </summary>
     public static async Task<ActorHarness> StartAsync(
         IReadOnlyList<string> hostIds,
         Action<ActorRuntimeOptions>? configure = null,
         string? stateDirectory = null,
         TimeSpan? placementTimeout = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(hostIds, configure, stateDirectory, placementTimeout);
+            }
+            catch (IOException ex) when (attempt < 5 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                // A chosen app port was taken meanwhile: choose again.
+            }
+        }
+    }
+
+    private static async Task<ActorHarness> StartOnceAsync(
+        IReadOnlyList<string> hostIds,
+        Action<ActorRuntimeOptions>? configure,
+        string? stateDirectory,
+        TimeSpan? placementTimeout)
     {
         var ports = hostIds.ToDictionary(id => id, _ => TestApp.FreePort(), StringComparer.Ordinal);
         var cluster = await SidecarCluster.StartAsync(
