@@ -64,6 +64,57 @@ public sealed class LifecycleTests : MetastoreTestBase
     }
 
     [Fact]
+    public async Task ReplaceBlocks_WithATombstonedOutput_CommitsNothing_AndTheSourcesStay()
+    {
+        var node = await OpenAsync();
+        var service = new MetastoreService(node);
+        var sources = await AddSegmentsAsync(service, 2, shard: 1);
+        var outputs = CompactedOutputs(sources, TestBlocks.Now);
+
+        // A completion of a job that holds no lease condemns its outputs (they are orphans).
+        Assert.Equal(ReplaceBlocksOutcome.NoOp, (await ReplaceAsync(service, "job-never-leased", 1, sources, outputs)).Outcome);
+        Assert.Equal(Ids(outputs), Sorted((await StatesAsync(service, outputs)).Tombstoned));
+
+        var lease = await LeaseAsync(service, "job-1", sources);
+        var commit = await ReplaceAsync(service, "job-1", lease.Token, sources, outputs);
+        Assert.Equal(ReplaceBlocksOutcome.NoOp, commit.Outcome);
+        Assert.Contains("tombstoned", commit.Reason, StringComparison.Ordinal);
+        Assert.Equal(Ids(sources), Sorted((await StatesAsync(service, sources)).Indexed));
+        Assert.Empty((await StatesAsync(service, outputs)).Indexed);
+    }
+
+    [Fact]
+    public async Task AFailingBlockAddedListener_DoesNotFailOrHangTheWrite()
+    {
+        var node = await OpenAsync();
+        var shards = new List<uint>();
+        node.BlockAdded += shard => shards.Add(shard);
+        node.BlockAdded += _ => throw new ObjectDisposedException("listener");
+        var service = new MetastoreService(node);
+
+        var blocks = await AddSegmentsAsync(service, 3, shard: 2);
+        Assert.Equal(Ids(blocks), Sorted((await StatesAsync(service, blocks)).Indexed));
+        Assert.Equal([2u, 2u, 2u], shards);
+    }
+
+    [Fact]
+    public async Task LeaseJob_WithAMissingSource_RecordsNoLease()
+    {
+        var node = await OpenAsync();
+        var service = new MetastoreService(node);
+        var sources = await AddSegmentsAsync(service, 2, shard: 1);
+        var ghost = TestBlocks.Segment(99, TestBlocks.Now.AddMinutes(1));
+        var lease = await LeaseAsync(service, "job-ghost", [sources[0], ghost]);
+        Assert.False(lease.SourcesPresent);
+
+        // Nothing is leased under that name: a completion with the token is no lease's, and commits nothing.
+        var commit = await ReplaceAsync(service, "job-ghost", lease.Token, [sources[0]], CompactedOutputs([sources[0]], TestBlocks.Now));
+        Assert.Equal(ReplaceBlocksOutcome.NoOp, commit.Outcome);
+        Assert.Contains("no lease", commit.Reason, StringComparison.Ordinal);
+        Assert.Equal(Ids(sources), Sorted((await StatesAsync(service, sources)).Indexed));
+    }
+
+    [Fact]
     public async Task QueryMetadata_WhileCompactionJobsCommit_SeesEveryProfileExactlyOnce()
     {
         const int Jobs = 8;
