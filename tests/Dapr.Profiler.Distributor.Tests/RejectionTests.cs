@@ -26,6 +26,7 @@ public sealed class RejectionTests
         ["trie content type"] = new(() => IngestRequests.Ingest("/ingest?name=app", IngestRequests.Bytes([1], "binary/octet-stream+trie")), 400, "invalid_argument", "legacy trie format"),
         ["prev_profile"] = new(() => IngestRequests.Ingest("/ingest?name=app", IngestRequests.Multipart(GoCpu(), previousProfile: GoCpu())), 400, "invalid_argument", "unsupported client version"),
         ["multipart without profile"] = new(() => IngestRequests.Ingest("/ingest?name=app", NoProfilePart()), 400, "invalid_argument", "no \"profile\" part"),
+        ["multipart boundary too long"] = new(() => IngestRequests.Ingest("/ingest?name=app", LongBoundary()), 400, "invalid_argument", "longer than the 70 that RFC 2046 allows"),
         ["too many labels"] = new(() => IngestRequests.Ingest(Pprof[..^3] + "app%7Ba%3D1%2Cb%3D2%2Cc%3D3%2Cd%3D4%2Ce%3D5%7D", IngestRequests.Bytes(GoCpu())), 400, "invalid_argument", "Distributor:MaxLabelNamesPerSeries", Limit("MaxLabelNamesPerSeries", "5")),
         ["label value too long"] = new(() => IngestRequests.Ingest(Pprof + "%7Benv%3D" + new string('x', 3000) + "%7D", IngestRequests.Bytes(GoCpu())), 400, "invalid_argument", "Distributor:MaxLabelValueLength"),
         ["label name too long"] = new(() => IngestRequests.Ingest(Pprof + "%7B" + new string('k', 20) + "%3Dv%7D", IngestRequests.Bytes(GoCpu())), 400, "invalid_argument", "Distributor:MaxLabelNameLength", Limit("MaxLabelNameLength", "16")),
@@ -87,6 +88,16 @@ public sealed class RejectionTests
     {
         var content = new MultipartFormDataContent();
         content.Add(IngestRequests.Bytes(Encoding.UTF8.GetBytes("{}"), "application/json"), "sample_type_config", "sample_type_config.json");
+        return content;
+    }
+
+    /// <summary>A multipart body whose boundary has 20,000 characters (HttpClient's own multipart type refuses more than 70).</summary>
+    private static ByteArrayContent LongBoundary()
+    {
+        var boundary = new string('b', 20_000);
+        var body = Encoding.UTF8.GetBytes($"--{boundary}\r\nContent-Disposition: form-data; name=\"profile\"\r\n\r\nx\r\n--{boundary}--\r\n");
+        var content = new ByteArrayContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", $"multipart/form-data; boundary={boundary}");
         return content;
     }
 

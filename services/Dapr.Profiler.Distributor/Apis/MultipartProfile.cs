@@ -14,6 +14,9 @@ internal sealed record MultipartProfile(ReadOnlyMemory<byte> Profile, ReadOnlyMe
     public const string PreviousProfilePart = "prev_profile";
     public const string SampleTypeConfigPart = "sample_type_config";
 
+    /// <summary>The longest multipart boundary RFC 2046 allows.</summary>
+    public const int MaxBoundaryLength = 70;
+
     /// <summary>Parses an already bounded body with the boundary of its Content-Type.</summary>
     /// <exception cref="IngestRejectedException">No boundary, broken multipart, no profile part, or a prev_profile part.</exception>
     public static async Task<MultipartProfile> ParseAsync(string contentType, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
@@ -22,6 +25,12 @@ internal sealed record MultipartProfile(ReadOnlyMemory<byte> Profile, ReadOnlyMe
             || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 } boundary)
         {
             throw Invalid("multipart/form-data request without a boundary");
+        }
+
+        if (boundary.Length > MaxBoundaryLength)
+        {
+            // ASP.NET's reader needs a buffer larger than the boundary and would fail with a 500 on a huge one.
+            throw Invalid($"multipart boundary of {boundary.Length} characters is longer than the {MaxBoundaryLength} that RFC 2046 allows");
         }
 
         ReadOnlyMemory<byte>? profile = null;
