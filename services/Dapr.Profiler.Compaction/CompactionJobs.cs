@@ -56,10 +56,15 @@ public static class CompactionJobs
         return Ulid.FromHash(ordered[0].Time, Encoding.UTF8.GetBytes(seed.ToString())).ToString();
     }
 
-    /// <summary>The creation time of the oldest source (what time to first compaction is measured from).</summary>
+    /// <summary>
+    /// The creation time of the oldest source (what time to first compaction is measured from): from the source ids,
+    /// which every job carries (the scheduler keeps only those), else from the source metadata.
+    /// </summary>
     public static DateTimeOffset OldestSourceTime(CompactionJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return job.Sources.Min(s => s.GetUlid()).Time;
+        return job.SourceBlockIds.Count > 0
+            ? job.SourceBlockIds.Min(id => Ulid.Parse(id)).Time
+            : job.Sources.Min(s => s.GetUlid()).Time;
     }
 }

@@ -93,13 +93,7 @@ public sealed partial class CompactionSchedulerActor : Actor, IRemindable
         var committed = result.Outcome == ReplaceBlocksOutcome.Applied;
         if (committed)
         {
-            var oldest = DateTimeOffset.FromUnixTimeMilliseconds(job.CreatedAt);
-            if (job.SourceBlockIds.Count > 0 && Block.Ulid.TryParse(job.SourceBlockIds.Min(StringComparer.Ordinal), out var first))
-            {
-                oldest = first.Time;
-            }
-
-            _metrics.JobCommitted(job.Level, Now - oldest);
+            _metrics.JobCommitted(job.Level, Now - CompactionJobs.OldestSourceTime(job));
             LogCommitted(Logger, job.Name, job.SourceBlockIds.Count, request.Outputs.Count);
         }
         else

@@ -1,4 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Dapr.Profiler.Compaction.Tests;
 
@@ -27,5 +30,25 @@ public sealed class CompactionOptionsTests
         var errors = options.Validate(new ValidationContext(options)).Select(e => e.ErrorMessage).ToList();
         Assert.Contains(errors, e => e!.Contains("Compaction:L1:MaxBlocks", StringComparison.Ordinal));
         Assert.Contains(errors, e => e!.Contains("Compaction:MaxFailures", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Settings_BindFromTheCompactionSection()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Compaction:L0:MaxBlocks"] = "8",
+            ["Compaction:L1:MaxAge"] = "00:00:30",
+            ["Compaction:LeaseDuration"] = "00:00:20",
+            ["Compaction:DeletionDelay"] = "00:05:00",
+        }).Build();
+        using var services = new ServiceCollection().AddLogging().AddCompactionWorker(configuration).BuildServiceProvider();
+        var options = services.GetRequiredService<IOptions<CompactionOptions>>().Value;
+        Assert.Equal(8, options.L0.MaxBlocks);
+        Assert.Equal(TimeSpan.FromSeconds(36), options.L0.MaxAge);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.L1.MaxAge);
+        Assert.Equal(10, options.L1.MaxBlocks);
+        Assert.Equal(TimeSpan.FromSeconds(20), options.LeaseDuration);
+        Assert.Equal(TimeSpan.FromMinutes(5), options.DeletionDelay);
     }
 }

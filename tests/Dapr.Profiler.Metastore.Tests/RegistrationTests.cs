@@ -35,6 +35,30 @@ public sealed class RegistrationTests : MetastoreTestBase
     }
 
     [Fact]
+    public void RetentionSettings_BindFromConfiguration_WithPerTenantPeriods()
+    {
+        using var host = BuildHost(
+            new FileSystemObjectStore(Path.Combine(DataDirectory, "bucket")),
+            ("Retention:Period", "2.00:00:00"),
+            ("Retention:Tenants:acme", "7.00:00:00"),
+            ("Retention:Tenants:keep-all", "0"),
+            ("Retention:Interval", "00:00:05"));
+        var options = host.Services.GetRequiredService<IOptions<RetentionOptions>>().Value;
+        Assert.Equal(TimeSpan.FromDays(7), options.PeriodOf("acme"));
+        Assert.Equal(TimeSpan.Zero, options.PeriodOf("keep-all"));
+        Assert.Equal(TimeSpan.FromDays(2), options.PeriodOf("anyone-else"));
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Interval);
+    }
+
+    [Fact]
+    public void RetentionSettings_ThatAreInvalid_StopTheStart_NamingTheSetting()
+    {
+        using var host = BuildHost(new FileSystemObjectStore(Path.Combine(DataDirectory, "bucket")), ("Retention:Tenants:acme", "-1.00:00:00"));
+        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<RetentionOptions>>().Value);
+        Assert.Contains("Retention:Tenants:acme", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Host_RecoversAtStart_ServesTheMappedMethods_AndNeverReadsObjectsForQueries()
     {
         var store = new CountingObjectStore(new FileSystemObjectStore(Path.Combine(DataDirectory, "bucket")));
