@@ -35,7 +35,9 @@ internal static class MetricsEndpoint
             CompactionMetricsText.Write(text, compaction);
         }
 
-        if (context.RequestServices.GetService<MetastoreService>() is { } metastore)
+        // Only once the node serves: a read during recovery would wait for it, and a scrape must answer at once.
+        if (context.RequestServices.GetService<MetastoreService>() is { } metastore
+            && context.RequestServices.GetService<MetastoreNode>() is { IsReady: true })
         {
             try
             {
@@ -43,7 +45,7 @@ internal static class MetricsEndpoint
             }
             catch (MetastoreUnavailableException)
             {
-                // Still recovering: the index figures appear once it serves.
+                // Stopping: the index figures are left out of this scrape.
             }
         }
 
