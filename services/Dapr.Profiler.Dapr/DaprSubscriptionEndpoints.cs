@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Dapr.Profiler.Mesh;
 using Microsoft.AspNetCore.Builder;
@@ -19,10 +18,9 @@ namespace Dapr.Profiler.Dapr;
 public static class DaprSubscriptionEndpoints
 {
     public const string SubscribePath = "/dapr/subscribe";
-    public const string CloudEventContentType = "application/cloudevents+json";
+    public const string CloudEventContentType = CloudEventReader.ContentType;
     private const string OctetStream = "application/octet-stream";
     private const string JsonContentType = "application/json";
-    private const string DefaultEventType = "com.dapr.event.sent";
 
     /// <summary>
     /// Maps <c>GET /dapr/subscribe</c> and a <c>POST</c> route per subscription. Call it after every subscription is
@@ -129,7 +127,7 @@ public static class DaprSubscriptionEndpoints
     /// <exception cref="MalformedEventException">The body is neither a CloudEvent nor something the subscription accepts.</exception>
     internal static TopicEvent ReadEvent(Subscription subscription, string? contentType, byte[] body, bool raw)
     {
-        var mediaType = MediaType(contentType);
+        var mediaType = CloudEventReader.MediaType(contentType);
         var isCloudEvent = string.Equals(mediaType, CloudEventContentType, StringComparison.OrdinalIgnoreCase);
         var isJson = isCloudEvent || string.Equals(mediaType, JsonContentType, StringComparison.OrdinalIgnoreCase);
         if (!isJson)
@@ -156,7 +154,7 @@ public static class DaprSubscriptionEndpoints
             var root = document.RootElement;
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("specversion", out _))
             {
-                return ReadCloudEvent(subscription, root);
+                return CloudEventReader.Read(root, subscription.PubSubName, subscription.Topic);
             }
 
             if (isCloudEvent)
@@ -167,90 +165,12 @@ public static class DaprSubscriptionEndpoints
             // Dapr hands non-CloudEvent JSON to the app as is.
             return raw
                 ? RawEvent(subscription, mediaType!, body)
-                : new TopicEvent(Guid.NewGuid().ToString(), string.Empty, DefaultEventType, subscription.PubSubName, subscription.Topic, JsonContentType, body);
+                : new TopicEvent(Guid.NewGuid().ToString(), string.Empty, CloudEventReader.DefaultEventType, subscription.PubSubName, subscription.Topic, JsonContentType, body);
         }
-    }
-
-    private static TopicEvent ReadCloudEvent(Subscription subscription, JsonElement root)
-    {
-        var declared = OptionalString(root, "datacontenttype");
-        string dataContentType;
-        byte[] data;
-        if (root.TryGetProperty("data_base64", out var base64) && base64.ValueKind != JsonValueKind.Null)
-        {
-            if (base64.ValueKind != JsonValueKind.String || !base64.TryGetBytesFromBase64(out var bytes))
-            {
-                throw new MalformedEventException("data_base64 is not a base64 string");
-            }
-
-            data = bytes;
-            dataContentType = declared ?? OctetStream;
-        }
-        else if (root.TryGetProperty("data", out var value))
-        {
-            switch (value.ValueKind)
-            {
-                case JsonValueKind.String:
-                    data = Encoding.UTF8.GetBytes(value.GetString()!);
-                    dataContentType = declared ?? "text/plain";
-                    break;
-                case JsonValueKind.Null:
-                case JsonValueKind.Undefined:
-                    data = [];
-                    dataContentType = declared ?? JsonContentType;
-                    break;
-                case JsonValueKind.Object:
-                case JsonValueKind.Array:
-                case JsonValueKind.Number:
-                case JsonValueKind.True:
-                case JsonValueKind.False:
-                default:
-                    data = Encoding.UTF8.GetBytes(value.GetRawText());
-                    dataContentType = JsonContentType;
-                    break;
-            }
-        }
-        else
-        {
-            data = [];
-            dataContentType = declared ?? JsonContentType;
-        }
-
-        return new TopicEvent(
-            OptionalString(root, "id") ?? Guid.NewGuid().ToString(),
-            OptionalString(root, "source") ?? string.Empty,
-            OptionalString(root, "type") ?? DefaultEventType,
-            OptionalString(root, "pubsubname") ?? subscription.PubSubName,
-            OptionalString(root, "topic") ?? subscription.Topic,
-            dataContentType,
-            data);
     }
 
     private static TopicEvent RawEvent(Subscription subscription, string contentType, byte[] body) =>
-        new(Guid.NewGuid().ToString(), string.Empty, DefaultEventType, subscription.PubSubName, subscription.Topic, contentType, body);
-
-    private static string? OptionalString(JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw new MalformedEventException($"the CloudEvent attribute {name} is not a string");
-    }
-
-    private static string? MediaType(string? contentType)
-    {
-        if (string.IsNullOrEmpty(contentType))
-        {
-            return null;
-        }
-
-        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
-        return (semicolon < 0 ? contentType : contentType[..semicolon]).Trim();
-    }
+        new(Guid.NewGuid().ToString(), string.Empty, CloudEventReader.DefaultEventType, subscription.PubSubName, subscription.Topic, contentType, body);
 
     private static Task WriteStatusAsync(HttpContext context, TopicResult result)
     {
@@ -276,6 +196,3 @@ public static class DaprSubscriptionEndpoints
         }
     }
 }
-
-/// <summary>A delivered body that cannot be read as an event; the delivery is answered DROP.</summary>
-internal sealed class MalformedEventException(string message) : Exception(message);

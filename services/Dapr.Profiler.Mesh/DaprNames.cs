@@ -34,6 +34,16 @@ public static class DaprNames
         public const string CompactionJobs = "compaction-jobs";
     }
 
+    /// <summary>CloudEvent extension attributes the services read or write (lower-case letters and digits, as CloudEvents requires).</summary>
+    public static class EventAttributes
+    {
+        /// <summary>The tenant of a <c>profiles</c> event (the pub/sub counterpart of <c>X-Scope-OrgID</c>).</summary>
+        public const string Tenant = "tenant";
+
+        /// <summary>Why an event was moved to a dead-letter topic.</summary>
+        public const string DeadLetterReason = "deadletterreason";
+    }
+
     /// <summary>Service methods, invoked as <c>/v1.0/invoke/{appId}/method/{method}</c> with protobuf bodies.</summary>
     public static class Methods
     {
@@ -69,5 +79,14 @@ public static class DaprNames
 
         /// <summary>A worker finished a job: commit it to the metastore.</summary>
         public const string CompactionSchedulerCompleteJob = "CompleteJob";
+
+        /// <summary>The live distributors: one actor (id <see cref="DistributorRingId"/>), hosted by <c>distributor</c>.</summary>
+        public const string DistributorRing = "DistributorRing";
+
+        /// <summary>The id of the one <see cref="DistributorRing"/> actor.</summary>
+        public const string DistributorRingId = "distributors";
+
+        /// <summary>A distributor announces itself (or leaves) and learns how many are live.</summary>
+        public const string DistributorRingHeartbeat = "Heartbeat";
     }
 }

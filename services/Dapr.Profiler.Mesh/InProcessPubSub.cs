@@ -28,7 +28,24 @@ public sealed partial class InProcessPubSub(SubscriptionRegistry registry, ILogg
             return Task.CompletedTask;
         }
 
-        var evt = new TopicEvent(Guid.NewGuid().ToString(), "in-process", "com.dapr.event.sent", pubSubName, topic, contentType, data.ToArray());
+        TopicEvent evt;
+        if (CloudEventReader.IsCloudEvent(contentType))
+        {
+            // As the sidecar does: the body is the CloudEvent; it is delivered with its own attributes.
+            try
+            {
+                evt = CloudEventReader.Parse(data, pubSubName, topic) with { PubSubName = pubSubName, Topic = topic };
+            }
+            catch (MalformedEventException ex)
+            {
+                throw new ServiceException(ServiceStatus.InvalidArgument, $"the published CloudEvent is malformed: {ex.Message}");
+            }
+        }
+        else
+        {
+            evt = new TopicEvent(Guid.NewGuid().ToString(), "in-process", CloudEventReader.DefaultEventType, pubSubName, topic, contentType, data.ToArray());
+        }
+
         if (!_queue.Writer.TryWrite((subscription, evt)))
         {
             throw new ServiceException(ServiceStatus.Unavailable, "the in-process pub/sub is shut down");

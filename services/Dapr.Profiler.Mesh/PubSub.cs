@@ -21,11 +21,19 @@ public sealed record TopicEvent(
     string PubSubName,
     string Topic,
     string DataContentType,
-    ReadOnlyMemory<byte> Data);
+    ReadOnlyMemory<byte> Data)
+{
+    /// <summary>The CloudEvent's extension attributes (string forms), e.g. <see cref="DaprNames.EventAttributes.Tenant"/>.</summary>
+    public IReadOnlyDictionary<string, string>? Extensions { get; init; }
+
+    /// <summary>An extension attribute's value, or null.</summary>
+    public string? Extension(string name) => Extensions is { } e && e.TryGetValue(name, out var value) ? value : null;
+}
 
 /// <summary>
 /// Publishes events. Dapr: <c>POST /v1.0/publish/{pubsub}/{topic}</c>, with the content type kept as the
-/// CloudEvent's <c>datacontenttype</c>. In process: a queue per subscription, delivered in order.
+/// CloudEvent's <c>datacontenttype</c>; a body of type <c>application/cloudevents+json</c> is the CloudEvent itself
+/// (its extension attributes reach the subscriber). In process: a queue per subscription, delivered in order.
 /// </summary>
 public interface IPublisher
 {

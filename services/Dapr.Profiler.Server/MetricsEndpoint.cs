@@ -30,6 +30,17 @@ internal static class MetricsEndpoint
             Counter(text, "dprof_query_bytes_read_total", "Bytes the query-backend read from object storage.", query.BytesRead);
         }
 
+        if (context.RequestServices.GetService<Distributor.DistributorRing>() is { } ring)
+        {
+            Gauge(text, "dprof_distributor_ring_members", "Live distributors sharing the per-tenant ingestion rate.", ring.LiveMembers);
+            Counter(text, "dprof_distributor_ring_heartbeats_total", "Heartbeats the DistributorRing actor answered.", ring.Heartbeats);
+        }
+
+        if (context.RequestServices.GetService<Distributor.IngestRateLimiter>() is { } limiter)
+        {
+            Gauge(text, "dprof_distributor_rate_limited_tenants", "Tenants with an ingestion rate bucket (idle ones are evicted).", limiter.TrackedTenants);
+        }
+
         if (context.RequestServices.GetService<CompactionMetrics>() is { } compaction)
         {
             CompactionMetricsText.Write(text, compaction);

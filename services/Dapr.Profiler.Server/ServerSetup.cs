@@ -143,6 +143,8 @@ public static class ServerSetup
             services.AddDistributor(builder.Configuration);
         }
 
+        AddActorRuntime(builder, targets, mesh);
+
         if (targets.Contains(DaprNames.AppIds.QueryBackend))
         {
             services.AddQueryBackend(builder.Configuration);
@@ -170,14 +172,13 @@ public static class ServerSetup
         var worker = targets.Contains(DaprNames.AppIds.CompactionWorker);
         var metastore = targets.Contains(DaprNames.AppIds.Metastore);
         var services = builder.Services;
+        if (scheduler)
+        {
+            services.AddCompactionScheduler(builder.Configuration);
+        }
+
         if (mesh == MeshKind.Dapr)
         {
-            if (scheduler)
-            {
-                services.AddDaprActorHost([DaprNames.Actors.CompactionScheduler]);
-                services.AddCompactionScheduler(builder.Configuration);
-            }
-
             if (worker || (metastore && builder.Configuration.GetValue("Compaction:Enabled", true)))
             {
                 services.AddDaprActorInvoker();
@@ -188,23 +189,52 @@ public static class ServerSetup
                 services.AddCompactionNotifier();
             }
         }
-        else if (scheduler || worker)
+        else if (scheduler && metastore)
         {
-            services.AddInProcessActorRuntime(builder.Configuration);
-            if (scheduler)
-            {
-                services.AddCompactionScheduler(builder.Configuration);
-                if (metastore)
-                {
-                    services.AddCompactionNotifier();
-                }
-            }
+            services.AddCompactionNotifier();
         }
 
         if (worker)
         {
             services.AddCompactionWorker(builder.Configuration);
         }
+    }
+
+    /// <summary>
+    /// The actor runtime of the process: the actor types of the hosted app-ids (<c>CompactionScheduler</c> for
+    /// compaction-scheduler, <c>DistributorRing</c> for distributor) on the in-process runtime, or under Dapr on the
+    /// SDK's actor runtime; the compaction worker only calls actors.
+    /// </summary>
+    private static void AddActorRuntime(WebApplicationBuilder builder, IReadOnlySet<string> targets, MeshKind mesh)
+    {
+        var hosted = HostedActorTypes(targets);
+        if (mesh == MeshKind.Dapr)
+        {
+            if (hosted.Count > 0)
+            {
+                builder.Services.AddDaprActorHost(hosted);
+            }
+        }
+        else if (hosted.Count > 0 || targets.Contains(DaprNames.AppIds.CompactionWorker))
+        {
+            builder.Services.AddInProcessActorRuntime(builder.Configuration);
+        }
+    }
+
+    private static List<string> HostedActorTypes(IReadOnlySet<string> targets)
+    {
+        var types = new List<string>();
+        if (targets.Contains(DaprNames.AppIds.CompactionScheduler))
+        {
+            types.Add(DaprNames.Actors.CompactionScheduler);
+        }
+
+        if (targets.Contains(DaprNames.AppIds.Distributor))
+        {
+            types.Add(DaprNames.Actors.DistributorRing);
+        }
+
+        return types;
     }
 
     public static WebApplication MapProfilerServer(this WebApplication app)
@@ -270,7 +300,7 @@ public static class ServerSetup
         {
             app.MapServiceMethods(registry, targets.Contains);
         }
-        if (targets.Mesh == MeshKind.Dapr && targets.Contains(DaprNames.AppIds.CompactionScheduler))
+        if (targets.Mesh == MeshKind.Dapr && HostedActorTypes(targets.All).Count > 0)
         {
             app.MapDaprActors();
         }

@@ -93,7 +93,8 @@ public sealed class MeshModeTests(MeshModeTests.Cluster cluster) : IClassFixture
         await WaitForServiceAsync(querier, "mesh-event", ct);
         await IngestQueryScenario.AssertTotalAsync(querier, GoCpu, "mesh-event", Corpus.Expect("go-cpu.pb.gz").Totals["cpu"], Mesh.QueryFrontend);
 
-        // Not a PushRequest: the distributor answers DROP, the sidecar moves it to profiles-deadletter.
+        // Not a PushRequest: the distributor moves it to profiles-deadletter itself, with the reason, and answers
+        // SUCCESS (so the sidecar does not dead-letter it a second time).
         byte[] invalid = [0xff, 0x00, 0x13];
         var before = Mesh.DeadLetters.Count;
         await PublishAsync(invalid, ct);
@@ -107,9 +108,10 @@ public sealed class MeshModeTests(MeshModeTests.Cluster cluster) : IClassFixture
         Assert.True(dead.Count == 1, $"expected the invalid event on profiles-deadletter, got {dead.Count}\n{Mesh.Logs}");
         using (var evt = JsonDocument.Parse(dead[0]))
         {
-            // Dead-lettered as published: the original CloudEvent, still naming the topic it failed on.
-            Assert.Equal(DaprNames.Topics.Profiles, evt.RootElement.GetProperty("topic").GetString());
+            // The original data, with why it could not be ingested.
+            Assert.Equal(DaprNames.Topics.ProfilesDeadLetter, evt.RootElement.GetProperty("topic").GetString());
             Assert.Equal(invalid, evt.RootElement.GetProperty("data_base64").GetBytesFromBase64());
+            Assert.Contains("not a push.v1 PushRequest", evt.RootElement.GetProperty(DaprNames.EventAttributes.DeadLetterReason).GetString(), StringComparison.Ordinal);
         }
 
         // The distributor stays up and keeps ingesting events.
@@ -119,6 +121,21 @@ public sealed class MeshModeTests(MeshModeTests.Cluster cluster) : IClassFixture
         await PublishAsync(after.ToByteArray(), ct);
         await WaitForServiceAsync(querier, "mesh-event-after", ct);
         await IngestQueryScenario.AssertTotalAsync(querier, GoCpu, "mesh-event-after", Corpus.Expect("go-cpu-2.pb.gz").Totals["cpu"], Mesh.QueryFrontend);
+    }
+
+    [Fact]
+    public async Task TheDistributor_AnnouncesItselfToTheDistributorRingActor_ThroughItsSidecar()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var metrics = await Mesh.Distributor.MetricsAsync();
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); metrics.GetValueOrDefault("dprof_distributor_ring_heartbeats_total") < 1 && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(50, ct);
+            metrics = await Mesh.Distributor.MetricsAsync();
+        }
+
+        Assert.True(metrics.GetValueOrDefault("dprof_distributor_ring_heartbeats_total") >= 1, $"no heartbeat answered\n{Mesh.Logs}");
+        Assert.Equal(1, metrics["dprof_distributor_ring_members"]);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Dapr.Profiler.Mesh;
+using Dapr.Profiler.Protos.Distributor;
 using Dapr.Profiler.SegmentWriter;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -17,7 +19,9 @@ public static class DistributorExtensions
     /// <summary>
     /// Binds <see cref="DistributorOptions"/> from the <c>Distributor</c> section of <paramref name="configuration"/>
     /// (validated at start) and registers <see cref="IngestPipeline"/>, <see cref="ShardPlacement"/>,
-    /// <see cref="IngestRateLimiter"/> and the APIs as singletons. <see cref="ISegmentWriterClient"/> defaults to
+    /// <see cref="IngestRateLimiter"/>, the <see cref="DistributorRing"/> membership (a hosted service; it needs an
+    /// <c>IActorInvoker</c> for the global rate strategy, else limits apply per process), the <c>DistributorRing</c>
+    /// actor type (hosted where an actor runtime is) and the APIs as singletons. <see cref="ISegmentWriterClient"/> defaults to
     /// <see cref="SegmentWriterClient"/> over the mesh, which needs an <c>IServiceInvoker</c>; register another
     /// implementation to replace it.
     /// </summary>
@@ -33,11 +37,18 @@ public static class DistributorExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ISegmentWriterClient, SegmentWriterClient>();
         services.TryAddSingleton(sp => new ShardPlacement(sp.GetRequiredService<IOptions<DistributorOptions>>()));
+        services.TryAddSingleton<DistributorRing>();
+        services.AddHostedService(sp => sp.GetRequiredService<DistributorRing>());
         services.TryAddSingleton<IngestRateLimiter>();
         services.TryAddSingleton<IngestPipeline>();
         services.TryAddSingleton<IngestApi>();
         services.TryAddSingleton<PushApi>();
         services.TryAddSingleton<ProfileEventSubscriber>();
+        services.AddActor(
+            DaprNames.Actors.DistributorRing,
+            static (_, host) => new DistributorRingActor(host),
+            static methods => methods.Map<HeartbeatRequest, HeartbeatResponse>(
+                DaprNames.Actors.DistributorRingHeartbeat, static (a, r, ct) => a.HeartbeatAsync(r, ct)));
         return services;
     }
 

@@ -74,7 +74,8 @@ public sealed class DistributorOptions
     /// <summary>
     /// The sustained ingestion rate per tenant, in received bytes per second (default 8 MiB/s); 0 disables rate
     /// limiting. Requests over it get 429 and Pyroscope clients drop that upload, so set it above the steady
-    /// rate of the busiest tenant.
+    /// rate of the busiest tenant. With the <see cref="IngestionRateStrategy.Global"/> strategy (the default) it is
+    /// the rate of the whole cluster, shared among the live distributors.
     /// </summary>
     [Range(0, long.MaxValue)]
     public long IngestionRateBytesPerSecond { get; set; } = 8L * 1024 * 1024;
@@ -86,6 +87,23 @@ public sealed class DistributorOptions
     /// </summary>
     [Range(1, long.MaxValue)]
     public long IngestionBurstBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// How <see cref="IngestionRateBytesPerSecond"/> applies when several distributors run (Pyroscope's and Mimir's
+    /// <c>ingestion_rate_strategy</c>). <see cref="IngestionRateStrategy.Global"/> (the default): each distributor
+    /// admits the rate divided by the number of live distributors, which announce themselves to the
+    /// <c>DistributorRing</c> actor, so the limit holds for the cluster; the burst stays per distributor.
+    /// <see cref="IngestionRateStrategy.Local"/>: every distributor admits the whole rate.
+    /// </summary>
+    public IngestionRateStrategy IngestionRateStrategy { get; set; } = IngestionRateStrategy.Global;
+
+    /// <summary>
+    /// How often a distributor announces itself to the ring (default 5 s). A distributor that has not announced
+    /// itself for three intervals no longer counts as live, so after a distributor stops the others take over its
+    /// share of the rate within that time.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan RingHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The number of segment-writer shards (default 4, Pyroscope's token count per writer). Changing it moves
@@ -124,4 +142,14 @@ public sealed class DistributorOptions
         MaxSamplesPerProfile = MaxSamplesPerProfile,
         MaxSeriesPerProfile = MaxSeriesPerProfile,
     };
+}
+
+/// <summary>How a per-tenant ingestion rate applies across distributors.</summary>
+public enum IngestionRateStrategy
+{
+    /// <summary>The rate is the cluster's: each live distributor admits its share.</summary>
+    Global,
+
+    /// <summary>The rate is each distributor's.</summary>
+    Local,
 }

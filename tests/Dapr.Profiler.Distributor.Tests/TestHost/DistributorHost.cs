@@ -13,15 +13,18 @@ internal sealed class DistributorHost : IAsyncDisposable
 {
     private readonly LoopbackApp _host;
 
-    private DistributorHost(LoopbackApp host, RecordingSegmentWriter writer)
+    private DistributorHost(LoopbackApp host, RecordingSegmentWriter writer, RecordingPublisher publisher)
     {
         _host = host;
         Writer = writer;
+        Publisher = publisher;
     }
 
     public HttpClient Client => _host.Client;
 
     public RecordingSegmentWriter Writer { get; }
+
+    public RecordingPublisher Publisher { get; }
 
     public CapturingLoggerProvider Logs => _host.Logs;
 
@@ -30,16 +33,18 @@ internal sealed class DistributorHost : IAsyncDisposable
     public static async Task<DistributorHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var writer = new RecordingSegmentWriter();
+        var publisher = new RecordingPublisher();
         var host = await LoopbackApp.StartAsync(
             settings,
             builder =>
             {
                 builder.Services.AddSingleton<ISegmentWriterClient>(writer);
+                builder.Services.AddSingleton<Mesh.IPublisher>(publisher);
                 builder.Services.AddDistributor(builder.Configuration);
             },
             app => app.MapDistributorApi(),
             TestContext.Current.CancellationToken);
-        return new DistributorHost(host, writer);
+        return new DistributorHost(host, writer, publisher);
     }
 
     public ValueTask DisposeAsync() => _host.DisposeAsync();
