@@ -113,4 +113,37 @@ public sealed class InProcessPubSubTests : IAsyncDisposable
         Assert.Equal(1, Count("t", "dropped"));
         Assert.Equal(0, Count("nobody-listens", "lost"));
     }
+
+    [Fact]
+    public async Task AStructuredCloudEvent_IsDeliveredWithItsOwnAttributesAndExtensions_AsTheSidecarDoes()
+    {
+        var received = new TaskCompletionSource<TopicEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _registry.Subscribe(new Subscription(PubSub, "ce", "/ce", null, (evt, _) =>
+        {
+            received.TrySetResult(evt);
+            return Task.FromResult(TopicResult.Success);
+        }));
+        await _pubSub.StartAsync(Ct);
+
+        var envelope = """{"specversion":"1.0","id":"ev-7","source":"app","type":"t.x","datacontenttype":"application/octet-stream","data_base64":"AQID","tenant":"acme","topic":"elsewhere"}""";
+        await _pubSub.PublishAsync(PubSub, "ce", Encoding.UTF8.GetBytes(envelope), CloudEventReader.ContentType, Ct);
+        var evt = await received.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(("ev-7", "app", "t.x", "ce"), (evt.Id, evt.Source, evt.Type, evt.Topic));
+        Assert.Equal(new byte[] { 1, 2, 3 }, evt.Data.ToArray());
+        Assert.Equal("application/octet-stream", evt.DataContentType);
+        Assert.Equal("acme", evt.Extension("tenant"));
+        Assert.Null(evt.Extension("specversion"));
+    }
+
+    [Fact]
+    public async Task AMalformedCloudEvent_IsRefusedAtPublish()
+    {
+        Subscribe("ce", null);
+        await _pubSub.StartAsync(Ct);
+
+        var refused = await Assert.ThrowsAsync<ServiceException>(() =>
+            _pubSub.PublishAsync(PubSub, "ce", Encoding.UTF8.GetBytes("""{"id":"no-specversion"}"""), CloudEventReader.ContentType, Ct));
+        Assert.Equal(ServiceStatus.InvalidArgument, refused.Status);
+    }
 }
