@@ -31,6 +31,17 @@ internal static class CommandLine
                                                          --compaction-timeout, wait until every block is compacted to
                                                          level 3, print time to first compaction, blocks and bytes per
                                                          profile, and time the queries again
+          chaos ingest --url URL --seed S [--requests 1000] [--concurrency 4] [--max-rss-mib 2048] [--only I]
+                                                         seeded hostile-input campaign (pprof mutations, gzip bombs,
+                                                         multipart, /ingest query strings, push.v1 bodies, selectors,
+                                                         querier.v1 bodies, time ranges) against a running server;
+                                                         fails on any 5xx, 4xx without a message, unanswered request,
+                                                         /ready not 200, peak RSS over the limit or a changed answer
+                                                         over its baseline; --only I replays request I of the seed
+          soak --url URL --minutes M --rate R [--seed S] [--query-every 5]
+                                                         open-loop ingest of corpus profiles at R/s with a query every
+                                                         few seconds; per interval: server RSS, GC heap and
+                                                         collections, ack p50/p99, query p50, errors; exit 1 on error
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
@@ -45,6 +56,8 @@ internal static class CommandLine
                 "bench" => await BenchCommand.RunAsync(parsed, stdout),
                 "upload" => await UploadCommand.RunAsync(parsed, stdout),
                 "query" => await QueryCommand.RunAsync(parsed, stdout),
+                "chaos" => await Chaos.ChaosCommand.RunAsync(parsed, stdout),
+                "soak" => await SoakCommand.RunAsync(parsed, stdout),
                 "help" or "--help" or "-h" => Help(stdout),
                 _ => throw new UsageException(parsed.Command.Length == 0 ? "no command given" : $"unknown command \"{parsed.Command}\""),
             };

@@ -8,7 +8,7 @@ using Dapr.Profiler.SegmentWriter;
 
 namespace Dapr.Profiler.Server;
 
-/// <summary><c>GET /metrics</c>: a few counters in the Prometheus text format, read by the ingest and query benches.</summary>
+/// <summary><c>GET /metrics</c>: a few counters in the Prometheus text format (with the process's resident memory and .NET GC figures), read by the ingest and query benches and by <c>dprof chaos</c> and <c>dprof soak</c>.</summary>
 internal static class MetricsEndpoint
 {
     public static async Task WriteAsync(HttpContext context)
@@ -63,6 +63,13 @@ internal static class MetricsEndpoint
         var (rss, peak) = ProcessMemory.Read();
         Gauge(text, "process_resident_memory_bytes", "Resident set size.", rss);
         Gauge(text, "process_resident_memory_peak_bytes", "Peak resident set size (VmHWM).", peak);
+        Gauge(text, "dotnet_gc_heap_size_bytes", "Bytes currently allocated on the managed heap.", GC.GetTotalMemory(forceFullCollection: false));
+        text.Append("# HELP dotnet_gc_collections_total Garbage collections of each generation since the start (a gen2 collection also counts in gen0 and gen1).\n# TYPE dotnet_gc_collections_total counter\n");
+        for (var generation = 0; generation <= GC.MaxGeneration; generation++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"dotnet_gc_collections_total{{generation=\"gen{generation}\"}} {GC.CollectionCount(generation)}\n");
+        }
+
         context.Response.ContentType = "text/plain; version=0.0.4";
         await context.Response.WriteAsync(text.ToString(), context.RequestAborted);
     }
