@@ -11,6 +11,9 @@ public sealed class ServerOptions
     /// <summary>The default listen address: Pyroscope's port, loopback only.</summary>
     public const string DefaultUrl = "http://127.0.0.1:4040";
 
+    /// <summary>The longest request line, and the most header bytes, Kestrel accepts (1 MiB, as Go's net/http).</summary>
+    public const int MaxRequestLineBytes = 1024 * 1024;
+
     /// <summary>
     /// Which services run here: <c>all</c> (the default, every service in one process) or a comma-separated list
     /// of app-ids (<c>distributor</c>, <c>segment-writer</c>, <c>metastore</c>, ...).

@@ -74,6 +74,16 @@ public static class ServerSetup
             builder.WebHost.UseUrls(ServerOptions.DefaultUrl);
         }
 
+        // A request line and headers of up to 1 MiB each reach the APIs, as in Pyroscope (Go's net/http limit), so an
+        // overlong query string or selector gets the API's 4xx naming its own limit (a selector, a label), not a bare
+        // 414 from Kestrel. Kestrel:Limits:* settings override this.
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            kestrel.Limits.MaxRequestLineSize = ServerOptions.MaxRequestLineBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = ServerOptions.MaxRequestLineBytes;
+            context.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits);
+        });
+
         // Defaults derived from --data-dir, below every other source so configuration can still override them.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
         {

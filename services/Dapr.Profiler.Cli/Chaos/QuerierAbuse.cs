@@ -25,7 +25,7 @@ internal static class QuerierAbuse
             case 3:
                 return context.Post(path, context.Pick("text/plain", "application/grpc", "application/x-www-form-urlencoded", "application/json; charset=utf-16"), ChaosContext.Utf8("{}"), $"{method}: unsupported content type");
             case 4:
-                return context.Post(QuerierCalls.ServicePath + context.Pick("Nope", "selectMergeStacktraces", "SelectMergeStacktraces/x", "%00"), "application/proto", [], "unknown method");
+                return context.Post(QuerierCalls.ServicePath + context.Pick("Nope", "selectMergeStacktraces", "SelectMergeStacktraces/x", "Nope%20Method"), "application/proto", [], "unknown method");
             case 5:
                 return context.Post(path, "application/proto", context.Bytes(context.Pick(5 << 20, 8 << 20)), $"{method}: body over 4 MiB");
             case 6:

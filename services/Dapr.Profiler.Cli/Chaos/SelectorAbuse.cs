@@ -48,6 +48,13 @@ internal static class SelectorAbuse
                 return QuerierCalls.Call(context, "SelectMergeProfile", new SelectMergeProfileRequest { ProfileTypeID = profileType, LabelSelector = selector, Start = start, End = end }, "SelectMergeProfile, " + what);
             default:
                 var query = Uri.EscapeDataString(profileType + selector);
+                if (query.Length > 512 * 1024)
+                {
+                    // Past the server's 1 MiB request line Kestrel answers a bare 414 before any API runs; such a
+                    // selector is tried in a request body instead.
+                    return QuerierCalls.Call(context, "SelectMergeStacktraces", new SelectMergeStacktracesRequest { ProfileTypeID = profileType, LabelSelector = selector, Start = start, End = end }, "SelectMergeStacktraces, " + what);
+                }
+
                 return context.Get(string.Create(Inv, $"/pyroscope/render?query={query}&from={start}&until={end}"), "render, " + what);
         }
     }
