@@ -32,7 +32,7 @@ internal sealed class ReadNodeExecutor(IObjectStore store, QueryBackendOptions o
             }
         }
 
-        var bytes = new ByteCounter();
+        var bytes = new ByteCounter(scope.Budget);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.ReadConcurrency, CancellationToken = cancellationToken };
         var readers = new BlockReader?[blocks.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, blocks.Count), parallel, async (i, ct) =>
@@ -64,8 +64,11 @@ internal sealed class ReadNodeExecutor(IObjectStore store, QueryBackendOptions o
             }
 
             Interlocked.Increment(ref datasetsRead);
+            scope.Budget.AddSeries(CountSeries(dataset, scope));
             foreach (var aggregator in aggregators)
             {
+                // Aggregating is CPU work without awaits: a cancelled query stops between datasets and queries.
+                ct.ThrowIfCancellationRequested();
                 try
                 {
                     aggregator.AddDataset(dataset);
@@ -77,7 +80,29 @@ internal sealed class ReadNodeExecutor(IObjectStore store, QueryBackendOptions o
             }
         });
 
-        return new ExecutionStats { BlocksRead = blocksRead, DatasetsRead = datasetsRead, BytesRead = bytes.Value };
+        return new ExecutionStats
+        {
+            BlocksRead = blocksRead,
+            DatasetsRead = datasetsRead,
+            BytesRead = bytes.Value,
+            SeriesRead = scope.Budget.Series,
+            TreeNodes = scope.Budget.TreeNodes,
+        };
+    }
+
+    /// <summary>The series of a dataset the selector matches (what the query touches).</summary>
+    private static long CountSeries(DatasetReader dataset, InvocationScope scope)
+    {
+        long count = 0;
+        foreach (var selected in dataset.SelectSeries(scope.Filter))
+        {
+            if (selected)
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>

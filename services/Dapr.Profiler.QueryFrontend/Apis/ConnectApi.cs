@@ -46,13 +46,15 @@ public sealed class ConnectApi
 
     private readonly QuerierService _service;
     private readonly QueryFrontendOptions _options;
+    private readonly TenantQueryLimiter _limiter;
     private readonly ILogger<ConnectApi> _logger;
 
-    public ConnectApi(QuerierService service, IOptions<QueryFrontendOptions> options, ILogger<ConnectApi> logger)
+    public ConnectApi(QuerierService service, IOptions<QueryFrontendOptions> options, TenantQueryLimiter limiter, ILogger<ConnectApi> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _service = service;
         _options = options.Value;
+        _limiter = limiter;
         _logger = logger;
     }
 
@@ -62,7 +64,7 @@ public sealed class ConnectApi
     public Task HandleAsync(HttpContext context, string method)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return ApiRunner.RunAsync(context, _options, _logger, (tenant, ct) => CallAsync(context, method, tenant, ct));
+        return ApiRunner.RunAsync(context, _options, _limiter, _logger, (tenant, ct) => CallAsync(context, method, tenant, ct));
     }
 
     private async Task CallAsync(HttpContext context, string name, string tenant, CancellationToken cancellationToken)
