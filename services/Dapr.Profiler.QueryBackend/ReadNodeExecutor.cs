@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Dapr.Profiler.Block;
 using Dapr.Profiler.Mesh;
 using Dapr.Profiler.Model;
@@ -64,19 +65,24 @@ internal sealed class ReadNodeExecutor(IObjectStore store, QueryBackendOptions o
             }
 
             Interlocked.Increment(ref datasetsRead);
-            scope.Budget.AddSeries(CountSeries(dataset, scope));
-            foreach (var aggregator in aggregators)
+            try
             {
-                // Aggregating is CPU work without awaits: a cancelled query stops between datasets and queries.
-                ct.ThrowIfCancellationRequested();
-                try
+                scope.Budget.AddSeries(CountSeries(dataset, scope));
+                foreach (var aggregator in aggregators)
                 {
+                    // Aggregating is CPU work without awaits: a cancelled query stops between datasets and queries.
+                    ct.ThrowIfCancellationRequested();
                     aggregator.AddDataset(dataset);
                 }
-                catch (BlockFormatException ex)
-                {
-                    throw Corrupt(item.Meta, ex);
-                }
+            }
+            catch (BlockFormatException ex)
+            {
+                throw Corrupt(item.Meta, ex);
+            }
+            catch (RegexMatchTimeoutException ex)
+            {
+                throw new ServiceException(
+                    ServiceStatus.InvalidArgument, $"a regular expression of the selector took too long to match: {ex.Pattern}", ex);
             }
         });
 
