@@ -157,7 +157,7 @@ internal sealed partial class DatasetBuilder
         {
             if (count > 0 && stackIds[count - 1] == stackIds[i])
             {
-                values[count - 1] += values[i];
+                values[count - 1] = SaturatingMath.Add(values[count - 1], values[i]);
             }
             else
             {

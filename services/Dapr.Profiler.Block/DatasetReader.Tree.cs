@@ -106,7 +106,7 @@ public sealed partial class DatasetReader
             var values = rows.Values;
             for (var i = rows.SampleStart[from]; i < rows.SampleStart[to]; i++)
             {
-                totals[ids[i]] += values[i];
+                totals[ids[i]] = SaturatingMath.Add(totals[ids[i]], values[i]);
             }
         }
 

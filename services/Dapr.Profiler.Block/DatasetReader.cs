@@ -183,11 +183,7 @@ public sealed partial class DatasetReader
             var (from, to) = RowRange(s, startMs, endMs);
             for (var r = from; r < to; r++)
             {
-                long total = 0;
-                foreach (var value in rows.Values.AsSpan(rows.SampleStart[r], rows.SampleStart[r + 1] - rows.SampleStart[r]))
-                {
-                    total += value;
-                }
+                var total = SaturatingMath.Sum(rows.Values.AsSpan(rows.SampleStart[r], rows.SampleStart[r + 1] - rows.SampleStart[r]));
 
                 yield return new SeriesPoint(s, rows.Timestamp[r], total);
             }

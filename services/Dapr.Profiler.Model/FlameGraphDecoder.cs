@@ -119,8 +119,8 @@ public static class FlameGraphDecoder
         long end = 0;
         for (var i = column; i < values.Length; i += width)
         {
-            values[i] += end;
-            end = values[i] + values[i + 1];
+            values[i] = SaturatingMath.Add(values[i], end);
+            end = SaturatingMath.Add(values[i], values[i + 1]);
         }
     }
 }

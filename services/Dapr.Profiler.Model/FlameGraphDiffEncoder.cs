@@ -112,14 +112,14 @@ public static class FlameGraphDiffEncoder
 
             var filter = new KeepFilter(leftTotal, rightTotal, minValue);
             var count = shape.CollectChildren(work.Node, rank, buffer, ref filter);
-            var xLeft = work.XLeft + selfL;
-            var xRight = work.XRight + selfR;
+            var xLeft = SaturatingMath.Add(work.XLeft, selfL);
+            var xRight = SaturatingMath.Add(work.XRight, selfR);
             for (var i = 0; i < count; i++)
             {
                 var child = buffer.Items[i];
                 stack.Push(new Work(child, xLeft, xRight, work.Level + 1, 0, 0));
-                xLeft += leftTotal[child];
-                xRight += rightTotal[child];
+                xLeft = SaturatingMath.Add(xLeft, leftTotal[child]);
+                xRight = SaturatingMath.Add(xRight, rightTotal[child]);
             }
 
             if (filter.OtherLeft != 0 || filter.OtherRight != 0)
@@ -130,7 +130,7 @@ public static class FlameGraphDiffEncoder
 
         var result = new FlameGraphDiff
         {
-            Total = left.Total + right.Total,
+            Total = SaturatingMath.Add(left.Total, right.Total),
             MaxSelf = maxSelf,
             LeftTicks = left.Total,
             RightTicks = right.Total,
@@ -204,8 +204,8 @@ public static class FlameGraphDiffEncoder
                 return true;
             }
 
-            OtherLeft += leftTotal[child];
-            OtherRight += rightTotal[child];
+            OtherLeft = SaturatingMath.Add(OtherLeft, leftTotal[child]);
+            OtherRight = SaturatingMath.Add(OtherRight, rightTotal[child]);
             return false;
         }
     }

@@ -18,6 +18,8 @@ namespace Dapr.Profiler.Model;
 /// <c>"total"</c> at 0 (a frame literally named <c>"total"</c> shares index 0).</item>
 /// <item>x of a child = parent x + parent self + totals of the kept siblings before it; levels are in x order and
 /// delta-encoded; <c>max_self</c> is the largest self of an emitted node (synthetic others included).</item>
+/// <item>Positions and "other" sums saturate at <see cref="long.MaxValue"/> (<see cref="SaturatingMath"/>): a tree
+/// whose values sum past 2^63 − 1 encodes with saturated, never negative, values.</item>
 /// </list>
 /// </remarks>
 public static class FlameGraphEncoder
@@ -94,12 +96,12 @@ public static class FlameGraphEncoder
 
             var filter = new KeepFilter(tree, minValue, otherNameId);
             var count = tree.CollectChildren(work.Node, rank, buffer, ref filter);
-            var x = work.X + self;
+            var x = SaturatingMath.Add(work.X, self);
             for (var i = 0; i < count; i++)
             {
                 var child = buffer.Items[i];
                 stack.Push(new Work(child, x, work.Level + 1, 0));
-                x += tree.NodeTotal(child);
+                x = SaturatingMath.Add(x, tree.NodeTotal(child));
             }
 
             if (filter.OtherTotal != 0)
@@ -173,9 +175,10 @@ public static class FlameGraphEncoder
         long end = 0;
         for (var i = column; i + 1 < values.Length; i += width)
         {
+            // Positions only saturate (see SaturatingMath); a gap is never negative.
             var x = values[i];
-            values[i] = x - end;
-            end = x + values[i + 1];
+            values[i] = Math.Max(0, SaturatingMath.Subtract(x, end));
+            end = SaturatingMath.Add(x, values[i + 1]);
         }
     }
 
@@ -194,7 +197,7 @@ public static class FlameGraphEncoder
                 return true;
             }
 
-            OtherTotal += total;
+            OtherTotal = SaturatingMath.Add(OtherTotal, total);
             return false;
         }
     }

@@ -107,12 +107,12 @@ public sealed class LabelMatcher : IEquatable<LabelMatcher>
     internal static bool IsNameChar(char c) => IsNameStart(c) || c is >= '0' and <= '9';
 
     /// <summary>Creates a matcher, or returns null and the reason when the regular expression is invalid.</summary>
-    internal static LabelMatcher? TryCreate(string name, MatchType type, string value, out string? error)
+    internal static LabelMatcher? TryCreate(string name, MatchType type, string value, RegexCache regexes, out string? error)
     {
         Regex? regex = null;
         if (type is MatchType.Regex or MatchType.NotRegex)
         {
-            regex = TryCompile(value, out error);
+            regex = regexes.GetOrCompile(value, TryCompile, out error);
             if (regex is null)
             {
                 return null;
@@ -148,7 +148,7 @@ public sealed class LabelMatcher : IEquatable<LabelMatcher>
             ?? throw new ArgumentException($"invalid regular expression: {error}", nameof(value));
     }
 
-    private static Regex? TryCompile(string pattern, out string? error)
+    internal static Regex? TryCompile(string pattern, out string? error)
     {
         try
         {

@@ -47,12 +47,22 @@ public sealed class LabelSelector : IEquatable<LabelSelector>
     public static bool TryParse(
         string text,
         [MaybeNullWhen(false)] out LabelSelector selector,
+        [NotNullWhen(false)] out SelectorParseException? error) => TryParse(text, null, out selector, out error);
+
+    /// <summary>
+    /// Parses <c>{...}</c> without throwing on invalid text, reusing the regular expressions of
+    /// <paramref name="regexes"/> (one cache per request compiles each distinct pattern once).
+    /// </summary>
+    public static bool TryParse(
+        string text,
+        RegexCache? regexes,
+        [MaybeNullWhen(false)] out LabelSelector selector,
         [NotNullWhen(false)] out SelectorParseException? error)
     {
         ArgumentNullException.ThrowIfNull(text);
         try
         {
-            selector = SelectorParser.Parse(text);
+            selector = SelectorParser.Parse(text, regexes);
             error = null;
             return true;
         }
@@ -71,10 +81,10 @@ public sealed class LabelSelector : IEquatable<LabelSelector>
     /// is "" when the text starts with <c>{</c>. A prefix without braces selects everything.
     /// </summary>
     /// <exception cref="SelectorParseException">The text is not valid; the exception gives the position.</exception>
-    public static (string Prefix, LabelSelector Selector) ParseWithPrefix(string text)
+    public static (string Prefix, LabelSelector Selector) ParseWithPrefix(string text, RegexCache? regexes = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return SelectorParser.ParseWithPrefix(text);
+        return SelectorParser.ParseWithPrefix(text, regexes);
     }
 
     /// <summary>True when every matcher matches the labels (a missing label counts as "").</summary>

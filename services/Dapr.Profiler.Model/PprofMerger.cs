@@ -69,7 +69,7 @@ public sealed class PprofMerger
         if (profile.TimeNanos != 0)
         {
             _start = Math.Min(_start, profile.TimeNanos);
-            _end = Math.Max(_end, profile.TimeNanos + profile.DurationNanos);
+            _end = Math.Max(_end, SaturatingMath.Add(profile.TimeNanos, profile.DurationNanos));
         }
 
         var stacks = _stacks.GetAlternateLookup<ReadOnlySpan<ulong>>();
@@ -100,7 +100,7 @@ public sealed class PprofMerger
 
             if (stacks.TryGetValue(stack, out var index))
             {
-                _result.Sample[index].Value[0] += value;
+                _result.Sample[index].Value[0] = SaturatingMath.Add(_result.Sample[index].Value[0], value);
             }
             else
             {

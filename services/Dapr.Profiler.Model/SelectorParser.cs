@@ -10,27 +10,32 @@ internal sealed class SelectorParser
     private const string ExpectedOperator = "label matcher operator =, !=, =~ or !~";
 
     private readonly string _text;
+    private readonly RegexCache _regexes;
     private int _pos;
 
-    private SelectorParser(string text)
+    private SelectorParser(string text, RegexCache? regexes)
     {
         _text = text;
+        _regexes = regexes ?? new RegexCache();
     }
 
     private char? Current => _pos < _text.Length ? _text[_pos] : null;
 
-    public static LabelSelector Parse(string text)
+    /// <param name="text">The selector text.</param>
+    /// <param name="regexes">Compiled patterns to reuse across the selectors of one request; null: shared within this
+    /// selector only (each distinct pattern is compiled once either way).</param>
+    public static LabelSelector Parse(string text, RegexCache? regexes = null)
     {
-        var parser = new SelectorParser(text);
+        var parser = new SelectorParser(text, regexes);
         parser.SkipWhitespace();
         var selector = parser.ParseBraces();
         parser.ExpectEnd();
         return selector;
     }
 
-    public static (string Prefix, LabelSelector Selector) ParseWithPrefix(string text)
+    public static (string Prefix, LabelSelector Selector) ParseWithPrefix(string text, RegexCache? regexes = null)
     {
-        var parser = new SelectorParser(text);
+        var parser = new SelectorParser(text, regexes);
         parser.SkipWhitespace();
         var start = parser._pos;
         while (parser.Current is { } c && IsPrefixChar(c))
@@ -125,7 +130,7 @@ internal sealed class SelectorParser
         }
 
         var value = SelectorStringLiteral.Read(_text, _pos, out _pos);
-        return LabelMatcher.TryCreate(name, type, value, out var error)
+        return LabelMatcher.TryCreate(name, type, value, _regexes, out var error)
             ?? throw new SelectorParseException(
                 valueStart, $"invalid regular expression {SelectorStringLiteral.Quote(value)}: {error}");
     }

@@ -11,7 +11,9 @@ namespace Dapr.Profiler.Model;
 /// the tree is insertion order; everything observable (<see cref="Nodes"/>, <see cref="TreeEquals"/>, the
 /// encoders) orders children by name, so the result of adding or merging does not depend on the order of the
 /// operations. Values that are zero or negative and empty stacks add nothing, as in Pyroscope
-/// (<c>Tree.InsertStack</c> ignores <c>v &lt;= 0</c>, and the root never carries self).
+/// (<c>Tree.InsertStack</c> ignores <c>v &lt;= 0</c>, and the root never carries self). Sums saturate at
+/// <see cref="long.MaxValue"/> (<see cref="SaturatingMath"/>), so no self or total is ever negative; once a node
+/// saturates, its total may be less than the sum of its parts, but the merge is exact whenever nothing overflows.
 /// </remarks>
 public sealed partial class StackTree
 {
@@ -97,14 +99,14 @@ public sealed partial class StackTree
         }
 
         var node = Root;
-        _nodes[Root].Total += value;
+        AddTotal(Root, value);
         foreach (var frame in framesRootFirst)
         {
             node = GetOrAddChild(node, InternName(frame));
-            _nodes[node].Total += value;
+            AddTotal(node, value);
         }
 
-        _nodes[node].Self += value;
+        AddSelf(node, value);
     }
 
     /// <summary>Adds one stack of interned name ids (see <see cref="InternName"/>), root first.</summary>
@@ -116,7 +118,7 @@ public sealed partial class StackTree
         }
 
         var node = Root;
-        _nodes[Root].Total += value;
+        AddTotal(Root, value);
         foreach (var nameId in nameIdsRootFirst)
         {
             if ((uint)nameId >= (uint)_names.Count)
@@ -125,10 +127,10 @@ public sealed partial class StackTree
             }
 
             node = GetOrAddChild(node, nameId);
-            _nodes[node].Total += value;
+            AddTotal(node, value);
         }
 
-        _nodes[node].Self += value;
+        AddSelf(node, value);
     }
 
     /// <summary>Adds every node of <paramref name="other"/> to this tree.</summary>
@@ -146,8 +148,8 @@ public sealed partial class StackTree
             var identity = new int[_count];
             for (var i = 0; i < _count; i++)
             {
-                _nodes[i].Self *= 2;
-                _nodes[i].Total *= 2;
+                AddSelf(i, _nodes[i].Self);
+                AddTotal(i, _nodes[i].Total);
                 identity[i] = i;
             }
 
@@ -162,14 +164,14 @@ public sealed partial class StackTree
 
         EnsureCapacity(_count + other._count);
         var nodeMap = new int[other._count];
-        _nodes[Root].Self += other._nodes[Root].Self;
-        _nodes[Root].Total += other._nodes[Root].Total;
+        AddSelf(Root, other._nodes[Root].Self);
+        AddTotal(Root, other._nodes[Root].Total);
         for (var i = 1; i < other._count; i++)
         {
             ref readonly var source = ref other._nodes[i];
             var target = GetOrAddChild(nodeMap[source.Parent], nameMap[source.NameId]);
-            _nodes[target].Self += source.Self;
-            _nodes[target].Total += source.Total;
+            AddSelf(target, source.Self);
+            AddTotal(target, source.Total);
             nodeMap[i] = target;
         }
 
@@ -222,9 +224,14 @@ public sealed partial class StackTree
     /// <summary>Adds to a node's counts directly (decoders restore encoded values without recomputing them).</summary>
     internal void AddCounts(int node, long self, long total)
     {
-        _nodes[node].Self += self;
-        _nodes[node].Total += total;
+        AddSelf(node, self);
+        AddTotal(node, total);
     }
+
+    // Sums saturate at long.MaxValue (see SaturatingMath): a tree never shows a wrapped, negative value.
+    private void AddSelf(int node, long value) => _nodes[node].Self = SaturatingMath.Add(_nodes[node].Self, value);
+
+    private void AddTotal(int node, long value) => _nodes[node].Total = SaturatingMath.Add(_nodes[node].Total, value);
 
     /// <summary>Grows storage geometrically ahead of a merge, so merging many trees does not rehash on every call.</summary>
     private void EnsureCapacity(int nodes)

@@ -42,9 +42,13 @@ public static class TreeReportCodec
         return report;
     }
 
-    /// <summary>Decodes a report (an absent or empty report is the empty tree).</summary>
-    /// <exception cref="ArgumentException">The report is malformed: array lengths differ, a parent does not precede its
-    /// child, a name index is out of range, or a self value is negative.</exception>
+    /// <summary>
+    /// Decodes a report (an absent or empty report is the empty tree). Values are data, not structure: a negative
+    /// self (a sum that wrapped in an older writer) counts as zero, and totals are rebuilt with saturating sums
+    /// (<see cref="SaturatingMath"/>), so any report our own stages produced decodes.
+    /// </summary>
+    /// <exception cref="ArgumentException">The report's structure is malformed: array lengths differ, a parent does not
+    /// precede its child, or a name index is out of range.</exception>
     public static StackTree ToStackTree(TreeReport? report)
     {
         var tree = new StackTree();
@@ -87,13 +91,8 @@ public static class TreeReportCodec
                 throw new ArgumentException($"node {node} has name index {name} of {nameIds.Length}");
             }
 
-            if (self < 0)
-            {
-                throw new ArgumentException($"node {node} has a negative self value");
-            }
-
             depth[node] = depth[parent] + 1;
-            if (self == 0)
+            if (self <= 0)
             {
                 continue;
             }

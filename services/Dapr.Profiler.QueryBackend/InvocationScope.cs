@@ -19,6 +19,7 @@ internal sealed class InvocationScope
         Tenants = tenants;
         Selector = selector;
         Filter = selector.Matches;
+        Budget = new QueryBudgetTracker(request.Budget);
     }
 
     public InvokeRequest Request { get; }
@@ -30,6 +31,9 @@ internal sealed class InvocationScope
 
     /// <summary>The series filter: the selector over full series labels.</summary>
     public Func<LabelSet, bool> Filter { get; }
+
+    /// <summary>What this invocation has used of the request's budget.</summary>
+    public QueryBudgetTracker Budget { get; }
 
     /// <summary>Unix milliseconds, inclusive.</summary>
     public long StartMs => Request.StartTime;

@@ -57,6 +57,7 @@ internal sealed class TreeAggregator(InvocationScope scope, TreeQuery query) : Q
     {
         ArgumentNullException.ThrowIfNull(dataset);
         var tree = dataset.BuildTree(Scope.Filter, Scope.StartMs, Scope.EndMs);
+        Scope.Budget.AddTreeNodes(tree.NodeCount);
         if (query.CallSite.Count > 0)
         {
             tree = TreeReports.KeepCallSite(tree, query.CallSite);

@@ -26,6 +26,10 @@ namespace Dapr.Profiler.QueryBackend;
 /// <c>max_nodes</c> at every node (READ and MERGE), like Pyroscope between stages (<see cref="TreeReports.Truncate"/>),
 /// so reports stay small and the total stays exact; with <c>max_nodes</c> = 0 every plan shape gives exactly the same
 /// tree.</item>
+/// <item>The request's <see cref="QueryBudget"/> (series, bytes read, tree nodes) is enforced by every node on its
+/// subtree (<see cref="QueryBudgetTracker"/>): a READ node stops reading once over it, a MERGE node once its children's
+/// sum is, cancelling the rest; either fails with ResourceExhausted naming the budget field. Cancellation stops reads
+/// and aggregation between datasets.</item>
 /// </list>
 /// </remarks>
 public sealed class QueryBackendService
@@ -75,7 +79,7 @@ public sealed class QueryBackendService
         var stats = plan.Type switch
         {
             PlanNode.Types.Type.Read => await _reader.ExecuteAsync(scope, plan, aggregators, cancellationToken),
-            PlanNode.Types.Type.Merge => await MergeAsync(request, aggregators, cancellationToken),
+            PlanNode.Types.Type.Merge => await MergeAsync(request, scope.Budget, aggregators, cancellationToken),
             _ => throw new ServiceException(ServiceStatus.InvalidArgument, $"unsupported plan node type {plan.Type}"),
         };
         var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -107,13 +111,15 @@ public sealed class QueryBackendService
             EndTime = request.EndTime,
             LabelSelector = request.LabelSelector,
             Plan = child,
+            Budget = request.Budget,
         };
         copy.TenantId.AddRange(request.TenantId);
         copy.Query.AddRange(request.Query);
         return copy;
     }
 
-    private async Task<ExecutionStats> MergeAsync(InvokeRequest request, QueryAggregator[] aggregators, CancellationToken cancellationToken)
+    private async Task<ExecutionStats> MergeAsync(
+        InvokeRequest request, QueryBudgetTracker budget, QueryAggregator[] aggregators, CancellationToken cancellationToken)
     {
         var stats = new ExecutionStats();
         var gate = new Lock();
@@ -152,7 +158,12 @@ public sealed class QueryBackendService
                         stats.BlocksRead += childStats.BlocksRead;
                         stats.DatasetsRead += childStats.DatasetsRead;
                         stats.BytesRead += childStats.BytesRead;
+                        stats.SeriesRead += childStats.SeriesRead;
+                        stats.TreeNodes += childStats.TreeNodes;
                     }
+
+                    // The sum over the children is the whole subtree's: over budget, the other children are cancelled.
+                    budget.Add(childStats);
                 }
             });
         }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Dapr.Profiler.Block;
 using Dapr.Profiler.Mesh;
 using Dapr.Profiler.Model;
@@ -32,7 +33,7 @@ internal sealed class ReadNodeExecutor(IObjectStore store, QueryBackendOptions o
             }
         }
 
-        var bytes = new ByteCounter();
+        var bytes = new ByteCounter(scope.Budget);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.ReadConcurrency, CancellationToken = cancellationToken };
         var readers = new BlockReader?[blocks.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, blocks.Count), parallel, async (i, ct) =>
@@ -64,20 +65,50 @@ internal sealed class ReadNodeExecutor(IObjectStore store, QueryBackendOptions o
             }
 
             Interlocked.Increment(ref datasetsRead);
-            foreach (var aggregator in aggregators)
+            try
             {
-                try
+                scope.Budget.AddSeries(CountSeries(dataset, scope));
+                foreach (var aggregator in aggregators)
                 {
+                    // Aggregating is CPU work without awaits: a cancelled query stops between datasets and queries.
+                    ct.ThrowIfCancellationRequested();
                     aggregator.AddDataset(dataset);
                 }
-                catch (BlockFormatException ex)
-                {
-                    throw Corrupt(item.Meta, ex);
-                }
+            }
+            catch (BlockFormatException ex)
+            {
+                throw Corrupt(item.Meta, ex);
+            }
+            catch (RegexMatchTimeoutException ex)
+            {
+                throw new ServiceException(
+                    ServiceStatus.InvalidArgument, $"a regular expression of the selector took too long to match: {ex.Pattern}", ex);
             }
         });
 
-        return new ExecutionStats { BlocksRead = blocksRead, DatasetsRead = datasetsRead, BytesRead = bytes.Value };
+        return new ExecutionStats
+        {
+            BlocksRead = blocksRead,
+            DatasetsRead = datasetsRead,
+            BytesRead = bytes.Value,
+            SeriesRead = scope.Budget.Series,
+            TreeNodes = scope.Budget.TreeNodes,
+        };
+    }
+
+    /// <summary>The series of a dataset the selector matches (what the query touches).</summary>
+    private static long CountSeries(DatasetReader dataset, InvocationScope scope)
+    {
+        long count = 0;
+        foreach (var selected in dataset.SelectSeries(scope.Filter))
+        {
+            if (selected)
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>

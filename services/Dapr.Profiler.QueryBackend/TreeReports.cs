@@ -69,7 +69,7 @@ public static class TreeReports
                 }
                 else
                 {
-                    truncated += tree.NodeTotal(child);
+                    truncated = SaturatingMath.Add(truncated, tree.NodeTotal(child));
                 }
             }
 

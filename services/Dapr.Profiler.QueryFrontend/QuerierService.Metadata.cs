@@ -36,7 +36,7 @@ public sealed partial class QuerierService
     {
         ArgumentNullException.ThrowIfNull(request);
         var response = new LabelNamesResponse();
-        var selectors = QuerySelectors.ParseAll(request.Matchers);
+        var selectors = Selectors().ParseAll(request.Matchers);
         if (Range(request.Start, request.End) is not { } range)
         {
             return response;
@@ -76,7 +76,7 @@ public sealed partial class QuerierService
             throw QuerySelectors.Invalid("name is required");
         }
 
-        var selectors = QuerySelectors.ParseAll(request.Matchers);
+        var selectors = Selectors().ParseAll(request.Matchers);
         IEnumerable<string>? values = null;
         if (QuerySelectors.IsIndexExact(selectors))
         {
@@ -109,7 +109,7 @@ public sealed partial class QuerierService
     {
         ArgumentNullException.ThrowIfNull(request);
         var response = new SeriesResponse();
-        var selectors = QuerySelectors.ParseAll(request.Matchers);
+        var selectors = Selectors().ParseAll(request.Matchers);
         if (Range(request.Start, request.End) is not { } range)
         {
             return response;

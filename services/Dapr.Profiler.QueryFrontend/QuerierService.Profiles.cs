@@ -38,7 +38,7 @@ public sealed partial class QuerierService
         }
 
         var maxNodes = QuerySelectors.MaxNodes(request.HasMaxNodes ? request.MaxNodes : null, _options.DefaultMaxNodes);
-        var tree = await MergeTreeAsync(request, tenant, maxNodes, cancellationToken);
+        var tree = await MergeTreeAsync(request, Selectors(), tenant, maxNodes, cancellationToken);
         return new SelectMergeStacktracesResponse { Flamegraph = FlameGraphEncoder.Encode(tree, maxNodes) };
 
         async Task<string> DotAsync(SelectMergeStacktracesRequest r, string t, CancellationToken ct)
@@ -60,7 +60,7 @@ public sealed partial class QuerierService
         ArgumentNullException.ThrowIfNull(request);
         var maxNodes = QuerySelectors.MaxNodes(request.HasMaxNodes ? request.MaxNodes : null, _options.DefaultMaxNodes);
         QuerySelectors.ParseProfileType(request.ProfileTypeID);
-        QuerySelectors.Parse(request.LabelSelector);
+        Selectors().Parse(request.LabelSelector);
         _ = Range(request.Start, request.End);
         return Task.FromResult(new SelectMergeSpanProfileResponse { Flamegraph = FlameGraphEncoder.Encode(new StackTree(), maxNodes) });
     }
@@ -92,17 +92,27 @@ public sealed partial class QuerierService
         var maxNodes = QuerySelectors.MaxNodes(Math.Max(left.MaxNodes, right.MaxNodes), _options.DefaultMaxNodes);
         QuerySelectors.ParseProfileType(left.ProfileTypeID);
         QuerySelectors.ParseProfileType(right.ProfileTypeID);
-        var leftTree = MergeTreeAsync(left, tenant, maxNodes, cancellationToken);
-        var rightTree = MergeTreeAsync(right, tenant, maxNodes, cancellationToken);
+
+        // Both sides count against one request's matcher limit; parsed before either side runs.
+        var selectors = Selectors();
+        var leftSelector = selectors.Parse(left.LabelSelector);
+        var rightSelector = selectors.Parse(right.LabelSelector);
+        var leftTree = MergeTreeAsync(left, leftSelector, tenant, maxNodes, cancellationToken);
+        var rightTree = MergeTreeAsync(right, rightSelector, tenant, maxNodes, cancellationToken);
         await Task.WhenAll(leftTree, rightTree);
         return new DiffResponse { Flamegraph = FlameGraphDiffEncoder.Encode(await leftTree, await rightTree, maxNodes) };
     }
 
     /// <summary>The merged call tree of a flame graph request (empty when nothing can match).</summary>
-    private async Task<StackTree> MergeTreeAsync(SelectMergeStacktracesRequest request, string tenant, long maxNodes, CancellationToken cancellationToken)
+    private Task<StackTree> MergeTreeAsync(
+        SelectMergeStacktracesRequest request, SelectorLimits selectors, string tenant, long maxNodes, CancellationToken cancellationToken) =>
+        MergeTreeAsync(request, selectors.Parse(request.LabelSelector), tenant, maxNodes, cancellationToken);
+
+    private async Task<StackTree> MergeTreeAsync(
+        SelectMergeStacktracesRequest request, LabelSelector labelSelector, string tenant, long maxNodes, CancellationToken cancellationToken)
     {
         var type = QuerySelectors.ParseProfileType(request.ProfileTypeID);
-        var selector = QuerySelectors.WithProfileType(QuerySelectors.Parse(request.LabelSelector), type);
+        var selector = QuerySelectors.WithProfileType(labelSelector, type);
         var range = Range(request.Start, request.End);
         if (range is null || !CheckSelectors(request))
         {
@@ -131,7 +141,7 @@ public sealed partial class QuerierService
         string profileTypeId, string labelSelector, long start, long end, long maxNodes, SelectMergeStacktracesRequest filters, string tenant, CancellationToken cancellationToken)
     {
         var type = QuerySelectors.ParseProfileType(profileTypeId);
-        var selector = QuerySelectors.WithProfileType(QuerySelectors.Parse(labelSelector), type);
+        var selector = QuerySelectors.WithProfileType(Selectors().Parse(labelSelector), type);
         var range = Range(start, end);
         if (range is null || !CheckSelectors(filters))
         {

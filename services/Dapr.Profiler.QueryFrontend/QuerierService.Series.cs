@@ -31,7 +31,7 @@ public sealed partial class QuerierService
             throw QuerySelectors.Invalid($"step must be >= 1ms (0.001 s), got {request.Step} s");
         }
 
-        var selector = QuerySelectors.WithProfileType(QuerySelectors.Parse(request.LabelSelector), type);
+        var selector = QuerySelectors.WithProfileType(Selectors().Parse(request.LabelSelector), type);
         var aggregation = request.HasAggregation ? request.Aggregation : TimeSeriesAggregationType.Sum;
         var timeSeries = new TimeSeriesQuery { Step = request.Step, Aggregation = aggregation };
         timeSeries.GroupBy.AddRange(request.GroupBy);

@@ -43,6 +43,9 @@ public sealed partial class QuerierService
 
     internal DateTimeOffset Now => _time.GetUtcNow();
 
+    /// <summary>The selector parser of one request, within the request's selector limits.</summary>
+    private SelectorLimits Selectors() => new(_options);
+
     /// <summary>The validated range, or null when nothing in it can be read (an empty answer).</summary>
     private QueryRange? Range(long start, long end) => QueryRange.Validate(start, end, _options, _time.GetUtcNow());
 

@@ -64,13 +64,33 @@ public sealed class TreeReportsTests
             new() { Names = { "a" }, Parent = { -1, 1 }, Name = { 0, 0 }, Self = { 0, 1 } },
             new() { Names = { "a" }, Parent = { -1, -1 }, Name = { 0, 0 }, Self = { 0, 1 } },
             new() { Names = { "a" }, Parent = { -1, 0 }, Name = { 0, 1 }, Self = { 0, 1 } },
-            new() { Names = { "a" }, Parent = { -1, 0 }, Name = { 0, 0 }, Self = { 0, -1 } },
         ];
 
         foreach (var report in malformed)
         {
             Assert.Throws<ArgumentException>(() => TreeReportCodec.ToStackTree(report));
         }
+    }
+
+    [Fact]
+    public void NegativeSelfValues_FromSumsThatWrapped_CountAsZero_SoQueriesStillAnswer()
+    {
+        var report = new TreeReport { Names = { "a", "b" }, Parent = { -1, 0, 1 }, Name = { 0, 0, 1 }, Self = { 0, -2, 7 } };
+
+        var tree = TreeReportCodec.ToStackTree(report);
+
+        Assert.Equal("a 0/7\na;b 7/7", tree.ToString());
+    }
+
+    [Fact]
+    public void Truncate_OfSaturatedTotals_FoldsIntoANonNegativeOther()
+    {
+        var tree = Build(("a;b", long.MaxValue), ("a;c", long.MaxValue), ("a;d", 1), ("e", 5));
+
+        var truncated = TreeReports.Truncate(tree, 2);
+
+        Assert.All(truncated.Nodes(), n => Assert.True(n.Self >= 0 && n.Total >= 0, truncated.ToString()));
+        Assert.Equal(long.MaxValue, truncated.Total);
     }
 
     [Fact]

@@ -16,8 +16,12 @@ internal static class ApiRunner
     /// <summary>The Connect header that carries the client's deadline in milliseconds.</summary>
     public const string TimeoutHeader = "Connect-Timeout-Ms";
 
+    /// <summary>
+    /// Resolves the tenant, holds one of its <see cref="TenantQueryLimiter"/> slots and runs <paramref name="handler"/>
+    /// within <see cref="QueryFrontendOptions.QueryTimeout"/> (or the client's shorter deadline).
+    /// </summary>
     public static async Task RunAsync(
-        HttpContext context, QueryFrontendOptions options, ILogger logger, Func<string, CancellationToken, Task> handler)
+        HttpContext context, QueryFrontendOptions options, TenantQueryLimiter limiter, ILogger logger, Func<string, CancellationToken, Task> handler)
     {
         var method = context.Request.Method;
         var path = context.Request.Path.Value ?? string.Empty;
@@ -34,6 +38,7 @@ internal static class ApiRunner
                 context.Request.Headers[TenantId.HeaderName],
                 options.MultitenancyEnabled,
                 QueryFrontendOptions.Key(nameof(QueryFrontendOptions.MultitenancyEnabled)));
+            using var slot = limiter.Enter(tenant);
             await handler(tenant, deadline.Token);
         }
         catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException)

@@ -21,7 +21,9 @@ namespace Dapr.Profiler.QueryFrontend;
 /// Errors are Connect JSON (<c>{"code","message"}</c>): 400 <c>invalid_argument</c> for bad input, 401
 /// <c>unauthenticated</c> without a tenant when multitenancy is on, 404 <c>unimplemented</c> for an unknown
 /// procedure (as the Connect protocol prescribes), 405 for methods other than POST, 415 for other media types, 501
-/// <c>unimplemented</c> for SelectHeatmap and unsupported features, 503/504/500 when a dependency fails.
+/// <c>unimplemented</c> for SelectHeatmap and unsupported features, 429 <c>resource_exhausted</c> over a query budget or
+/// the tenant's concurrent-query limit (the message names the setting), 504 <c>deadline_exceeded</c> after
+/// <c>QueryTimeout</c>, 503/500 when a dependency fails.
 /// </remarks>
 public sealed class ConnectApi
 {
@@ -46,13 +48,15 @@ public sealed class ConnectApi
 
     private readonly QuerierService _service;
     private readonly QueryFrontendOptions _options;
+    private readonly TenantQueryLimiter _limiter;
     private readonly ILogger<ConnectApi> _logger;
 
-    public ConnectApi(QuerierService service, IOptions<QueryFrontendOptions> options, ILogger<ConnectApi> logger)
+    public ConnectApi(QuerierService service, IOptions<QueryFrontendOptions> options, TenantQueryLimiter limiter, ILogger<ConnectApi> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _service = service;
         _options = options.Value;
+        _limiter = limiter;
         _logger = logger;
     }
 
@@ -62,7 +66,7 @@ public sealed class ConnectApi
     public Task HandleAsync(HttpContext context, string method)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return ApiRunner.RunAsync(context, _options, _logger, (tenant, ct) => CallAsync(context, method, tenant, ct));
+        return ApiRunner.RunAsync(context, _options, _limiter, _logger, (tenant, ct) => CallAsync(context, method, tenant, ct));
     }
 
     private async Task CallAsync(HttpContext context, string name, string tenant, CancellationToken cancellationToken)

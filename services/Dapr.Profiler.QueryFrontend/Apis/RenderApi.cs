@@ -24,13 +24,15 @@ public sealed class RenderApi
 
     private readonly QuerierService _service;
     private readonly QueryFrontendOptions _options;
+    private readonly TenantQueryLimiter _limiter;
     private readonly ILogger<RenderApi> _logger;
 
-    public RenderApi(QuerierService service, IOptions<QueryFrontendOptions> options, ILogger<RenderApi> logger)
+    public RenderApi(QuerierService service, IOptions<QueryFrontendOptions> options, TenantQueryLimiter limiter, ILogger<RenderApi> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _service = service;
         _options = options.Value;
+        _limiter = limiter;
         _logger = logger;
     }
 
@@ -38,21 +40,21 @@ public sealed class RenderApi
     public Task RenderAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return ApiRunner.RunAsync(context, _options, _logger, (tenant, ct) => RenderCoreAsync(context, tenant, ct));
+        return ApiRunner.RunAsync(context, _options, _limiter, _logger, (tenant, ct) => RenderCoreAsync(context, tenant, ct));
     }
 
     /// <summary><c>leftQuery</c>, <c>leftFrom</c>, <c>leftUntil</c>, <c>rightQuery</c>, <c>rightFrom</c>, <c>rightUntil</c>, <c>max-nodes</c>.</summary>
     public Task RenderDiffAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return ApiRunner.RunAsync(context, _options, _logger, (tenant, ct) => RenderDiffCoreAsync(context, tenant, ct));
+        return ApiRunner.RunAsync(context, _options, _limiter, _logger, (tenant, ct) => RenderDiffCoreAsync(context, tenant, ct));
     }
 
     /// <summary><c>label</c> (required; <c>__name__</c> lists the profile type ids), optional <c>from</c>/<c>until</c> (default: the last hour).</summary>
     public Task LabelValuesAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return ApiRunner.RunAsync(context, _options, _logger, (tenant, ct) => LabelValuesCoreAsync(context, tenant, ct));
+        return ApiRunner.RunAsync(context, _options, _limiter, _logger, (tenant, ct) => LabelValuesCoreAsync(context, tenant, ct));
     }
 
     private async Task RenderCoreAsync(HttpContext context, string tenant, CancellationToken cancellationToken)
@@ -164,7 +166,7 @@ public sealed class RenderApi
     /// Parses the <c>&lt;profileTypeID&gt;{matchers}</c> query and its time range as Pyroscope's
     /// <c>parseSelectProfilesRequest</c>. The profile type comes from the metric name (or a <c>__name__</c> matcher).
     /// </summary>
-    private static (SelectMergeStacktracesRequest Request, ProfileTypeId Type) ParseSelect(
+    private (SelectMergeStacktracesRequest Request, ProfileTypeId Type) ParseSelect(
         IQueryCollection query, string queryField, string fromField, string untilField, DateTimeOffset now)
     {
         var text = query[queryField].ToString();
@@ -172,6 +174,9 @@ public sealed class RenderApi
         {
             throw QuerySelectors.Invalid($"\"{queryField}\" is required");
         }
+
+        // The matchers are counted when the service parses the rewritten selector.
+        SelectorLimits.CheckLength(text, _options);
 
         string prefix;
         LabelSelector selector;

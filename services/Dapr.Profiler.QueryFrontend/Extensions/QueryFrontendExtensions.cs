@@ -38,6 +38,7 @@ public static class QueryFrontendExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<QueryFrontendOptions>>(),
             sp.GetRequiredService<ILogger<QuerierService>>()));
+        services.TryAddSingleton<TenantQueryLimiter>();
         services.TryAddSingleton<ConnectApi>();
         services.TryAddSingleton<RenderApi>();
         return services;

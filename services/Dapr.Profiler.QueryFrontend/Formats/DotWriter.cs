@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Dapr.Profiler.Model;
 using Dapr.Profiler.Protos.Pprof;
 
 namespace Dapr.Profiler.QueryFrontend;
@@ -44,20 +45,20 @@ internal static class DotWriter
                 continue;
             }
 
-            total += value;
-            flat[frames[0]] = flat.GetValueOrDefault(frames[0]) + value;
+            total = SaturatingMath.Add(total, value);
+            flat[frames[0]] = SaturatingMath.Add(flat.GetValueOrDefault(frames[0]), value);
             seen.Clear();
             seenEdges.Clear();
             for (var i = 0; i < frames.Length; i++)
             {
                 if (seen.Add(frames[i]))
                 {
-                    cum[frames[i]] = cum.GetValueOrDefault(frames[i]) + value;
+                    cum[frames[i]] = SaturatingMath.Add(cum.GetValueOrDefault(frames[i]), value);
                 }
 
                 if (i + 1 < frames.Length && seenEdges.Add((frames[i + 1], frames[i])))
                 {
-                    edges[(frames[i + 1], frames[i])] = edges.GetValueOrDefault((frames[i + 1], frames[i])) + value;
+                    edges[(frames[i + 1], frames[i])] = SaturatingMath.Add(edges.GetValueOrDefault((frames[i + 1], frames[i])), value);
                 }
             }
         }
@@ -66,7 +67,7 @@ internal static class DotWriter
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var typeName = profile.SampleType.Count > 0 ? Str(profile, profile.SampleType[0].Type) : "samples";
         var unit = profile.SampleType.Count > 0 ? Str(profile, profile.SampleType[0].Unit) : "count";
-        var shown = kept.Sum(k => flat.GetValueOrDefault(k.Key));
+        var shown = kept.Aggregate(0L, (sum, k) => SaturatingMath.Add(sum, flat.GetValueOrDefault(k.Key)));
         var dot = new StringBuilder();
         dot.Append("digraph \"unnamed\" {\n");
         dot.Append("node [style=filled fillcolor=\"#f8f8f8\"]\n");

@@ -76,6 +76,50 @@ public sealed class QueryFrontendOptions
     [Range(1024, 256L * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 4L * 1024 * 1024;
 
+    /// <summary>
+    /// Most label matchers one request may carry over all its selectors (for example the repeated <c>matchers</c> of
+    /// Series; default 64; zero = no limit). More answer <c>invalid_argument</c> at once, before any work: every
+    /// matcher is evaluated against every series a query touches, so thousands of them make one request expensive.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxMatchersPerQuery { get; set; } = 64;
+
+    /// <summary>
+    /// The longest label selector accepted, in UTF-8 bytes (default 16 KiB; zero = no limit). Longer ones answer
+    /// <c>invalid_argument</c> before they are parsed.
+    /// </summary>
+    [Range(0, 16 * 1024 * 1024)]
+    public int MaxSelectorLength { get; set; } = 16 * 1024;
+
+    /// <summary>
+    /// Most series one query may touch, summed over every dataset it reads (default 100,000; zero = no limit). A
+    /// query that needs more fails with <c>resource_exhausted</c> (429): narrow the selector or the time range.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MaxQuerySeries { get; set; } = 100_000;
+
+    /// <summary>
+    /// Most bytes one query may read from object storage (default 2 GiB; zero = no limit). The query-backend stops
+    /// reading when the budget is spent and the query fails with <c>resource_exhausted</c> (429).
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MaxQueryBytesRead { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Most call-tree nodes one query may build while aggregating, before <c>max_nodes</c> truncation, summed over the
+    /// read stages (default 4,000,000; zero = no limit). Bounds the memory of flame graph queries over many distinct
+    /// stacks; a query over the limit fails with <c>resource_exhausted</c> (429).
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MaxQueryTreeNodes { get; set; } = 4_000_000;
+
+    /// <summary>
+    /// Most queries one tenant may run at once on this query-frontend (default 32; zero = no limit). One more
+    /// answers <c>resource_exhausted</c> (429) at once instead of queueing; other tenants are not affected.
+    /// </summary>
+    [Range(0, 100_000)]
+    public int MaxConcurrentQueriesPerTenant { get; set; } = 32;
+
     /// <summary>The configuration key of a property, as error messages name it.</summary>
     public static string Key(string propertyName) => SectionName + ":" + propertyName;
 }

@@ -38,7 +38,8 @@ internal sealed class QueryExecutor
     /// <param name="selector">The full selector; the metastore gets only its index matchers.</param>
     /// <param name="query">The one query to run.</param>
     /// <param name="cancellationToken">Cancels the metastore and backend calls.</param>
-    /// <exception cref="ServiceException">The metastore or the backend failed, or the backend answered without the report.</exception>
+    /// <exception cref="ServiceException">The metastore or the backend failed, or the backend answered without the report;
+    /// RESOURCE_EXHAUSTED when the query goes over its budget (<see cref="QueryBudgets"/>).</exception>
     public async Task<Report?> RunAsync(
         IReadOnlyList<string> tenants, QueryRange range, long readFrom, LabelSelector selector, Query query, CancellationToken cancellationToken)
     {
@@ -75,15 +76,28 @@ internal sealed class QueryExecutor
             EndTime = range.End,
             LabelSelector = selectorText,
             Plan = plan,
+            Budget = QueryBudgets.From(_options),
         };
         request.TenantId.AddRange(tenants);
         request.Query.Add(query);
-        var response = await _invoker.InvokeAsync<InvokeRequest, InvokeResponse>(
-            DaprNames.AppIds.QueryBackend, DaprNames.Methods.QueryBackendInvoke, request, cancellationToken);
+        InvokeResponse response;
+        try
+        {
+            response = await _invoker.InvokeAsync<InvokeRequest, InvokeResponse>(
+                DaprNames.AppIds.QueryBackend, DaprNames.Methods.QueryBackendInvoke, request, cancellationToken);
+        }
+        catch (ServiceException ex) when (ex.Status == ServiceStatus.ResourceExhausted)
+        {
+            throw QueryBudgets.Translate(ex, _options);
+        }
+
         if (response.Stats is { } stats)
         {
             Log.Executed(_logger, tenantText, stats.BlocksRead, stats.DatasetsRead, stats.BytesRead);
         }
+
+        // The backend enforces the budget on every node; this also holds a backend that does not know it to it.
+        QueryBudgets.Check(response.Stats, _options);
 
         var report = response.Reports.FirstOrDefault(r => r.Type == query.Type);
         return report ?? throw new ServiceException(

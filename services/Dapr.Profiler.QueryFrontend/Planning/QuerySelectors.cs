@@ -19,26 +19,6 @@ internal static class QuerySelectors
 
     public static bool IsIndexName(string name) => IndexNames.Contains(name);
 
-    /// <summary>Parses a selector; empty text means <c>{}</c>.</summary>
-    /// <exception cref="ServiceException">invalid_argument, with the parse position in the message.</exception>
-    public static LabelSelector Parse(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return LabelSelector.All;
-        }
-
-        if (!LabelSelector.TryParse(text, out var selector, out var error))
-        {
-            throw Invalid($"parsing label selector \"{text}\": {error.Message}");
-        }
-
-        return selector;
-    }
-
-    /// <summary>Parses each of a request's <c>matchers</c>.</summary>
-    public static List<LabelSelector> ParseAll(IEnumerable<string> matchers) => matchers.Select(Parse).ToList();
-
     /// <exception cref="ServiceException">invalid_argument: missing or malformed.</exception>
     public static ProfileTypeId ParseProfileType(string? id)
     {

@@ -29,6 +29,9 @@ internal sealed class FakeMetastore : IMetastoreClient
 
     public ServiceException? Failure { get; set; }
 
+    /// <summary>When set, every call waits until it is canceled.</summary>
+    public bool Hang { get; set; }
+
     public IReadOnlyList<IMessage> Requests => [.. _requests];
 
     public IReadOnlyList<T> RequestsOf<T>() => [.. _requests.OfType<T>()];
@@ -42,28 +45,33 @@ internal sealed class FakeMetastore : IMetastoreClient
         }
     }
 
-    public Task AddBlockAsync(AddBlockRequest request, CancellationToken cancellationToken) => Answer(request, new AddBlockResponse());
+    public Task AddBlockAsync(AddBlockRequest request, CancellationToken cancellationToken) => Answer(request, new AddBlockResponse(), cancellationToken);
 
     public Task<QueryMetadataResponse> QueryMetadataAsync(QueryMetadataRequest request, CancellationToken cancellationToken)
     {
         var response = new QueryMetadataResponse();
         response.Blocks.AddRange(Blocks.Select(b => b.Clone()));
-        return Answer(request, response);
+        return Answer(request, response, cancellationToken);
     }
 
-    public Task<ProfileTypesResponse> ProfileTypesAsync(MetadataQueryRequest request, CancellationToken cancellationToken) => Answer(request, ProfileTypes);
+    public Task<ProfileTypesResponse> ProfileTypesAsync(MetadataQueryRequest request, CancellationToken cancellationToken) => Answer(request, ProfileTypes, cancellationToken);
 
-    public Task<LabelNamesResponse> LabelNamesAsync(MetadataQueryRequest request, CancellationToken cancellationToken) => Answer(request, LabelNames);
+    public Task<LabelNamesResponse> LabelNamesAsync(MetadataQueryRequest request, CancellationToken cancellationToken) => Answer(request, LabelNames, cancellationToken);
 
-    public Task<LabelValuesResponse> LabelValuesAsync(LabelValuesRequest request, CancellationToken cancellationToken) => Answer(request, LabelValues);
+    public Task<LabelValuesResponse> LabelValuesAsync(LabelValuesRequest request, CancellationToken cancellationToken) => Answer(request, LabelValues, cancellationToken);
 
-    public Task<SeriesLabelsResponse> SeriesLabelsAsync(SeriesLabelsRequest request, CancellationToken cancellationToken) => Answer(request, SeriesLabels);
+    public Task<SeriesLabelsResponse> SeriesLabelsAsync(SeriesLabelsRequest request, CancellationToken cancellationToken) => Answer(request, SeriesLabels, cancellationToken);
 
-    public Task<TenantStatsResponse> TenantStatsAsync(TenantStatsRequest request, CancellationToken cancellationToken) => Answer(request, TenantStats);
+    public Task<TenantStatsResponse> TenantStatsAsync(TenantStatsRequest request, CancellationToken cancellationToken) => Answer(request, TenantStats, cancellationToken);
 
-    private Task<T> Answer<T>(IMessage request, T response)
+    private async Task<T> Answer<T>(IMessage request, T response, CancellationToken cancellationToken)
     {
         _requests.Enqueue(request);
-        return Failure is { } failure ? Task.FromException<T>(failure) : Task.FromResult(response);
+        if (Hang)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        return Failure is { } failure ? throw failure : response;
     }
 }

@@ -28,6 +28,18 @@ internal sealed class FakeQueryBackend
     /// <summary>When set, every call waits until it is canceled.</summary>
     public bool Hang { get; set; }
 
+    /// <summary>The statistics every answer carries (one block read when not set).</summary>
+    public ExecutionStats? Stats { get; set; }
+
+    /// <summary>When set, calls for these tenants signal <see cref="Entered"/> and wait for <see cref="Release"/>.</summary>
+    public IReadOnlySet<string>? GatedTenants { get; set; }
+
+    /// <summary>Released once per gated call that has arrived.</summary>
+    public SemaphoreSlim Entered { get; } = new(0);
+
+    /// <summary>Completing it lets every gated call answer.</summary>
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>A tree for a left/right diff: chosen by the request's start time when set.</summary>
     public Func<InvokeRequest, TreeReport?>? TreeFor { get; set; }
 
@@ -42,12 +54,18 @@ internal sealed class FakeQueryBackend
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 
+        if (GatedTenants is { } gated && request.TenantId.Any(gated.Contains))
+        {
+            Entered.Release();
+            await Release.Task.WaitAsync(cancellationToken);
+        }
+
         if (Failure is { } failure)
         {
             throw failure;
         }
 
-        var response = new InvokeResponse { Stats = new ExecutionStats { BlocksRead = 1 } };
+        var response = new InvokeResponse { Stats = Stats?.Clone() ?? new ExecutionStats { BlocksRead = 1 } };
         foreach (var query in request.Query)
         {
             var report = new Report { Type = query.Type };
