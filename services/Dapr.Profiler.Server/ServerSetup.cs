@@ -252,6 +252,7 @@ public static class ServerSetup
         ArgumentNullException.ThrowIfNull(app);
         var targets = app.Services.GetRequiredService<HostedTargets>();
         var registry = app.Services.GetRequiredService<ServiceMethodRegistry>();
+        app.UseMessagesOnEmptyErrors();
         if (targets.Mesh == MeshKind.Dapr)
         {
             // Before every route: calls from the sidecar carry APP_API_TOKEN; public client routes are exempt.
