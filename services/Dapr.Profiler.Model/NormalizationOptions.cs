@@ -24,10 +24,28 @@ public sealed class NormalizationOptions
     public int MaxLabelValueLength { get; init; } = 2048;
 
     /// <summary>
-    /// Deepest stack kept; deeper stacks lose their leaf-most frames and keep the root side (Pyroscope: 1000).
+    /// Deepest stack kept, in frames after inline expansion: each line of a location is one frame, a location
+    /// without lines is one. A deeper stack keeps its root-side <c>MaxStackDepth - 1</c> frames and gets one frame
+    /// named <see cref="SeriesNormalizer.TruncatedFramesName"/> at the leaf in place of the rest, as Pyroscope
+    /// truncates (Pyroscope: 1000).
     /// </summary>
     [Range(1, 100_000)]
     public int MaxStackDepth { get; init; } = 1000;
+
+    /// <summary>
+    /// Most lines (inlined frames) one location may have; a profile with a longer location is rejected. Real
+    /// inlining chains are a few dozen lines deep; this bounds what one location id can expand to.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxLinesPerLocation { get; init; } = 512;
+
+    /// <summary>
+    /// Most frames one profile may have in total: the inline-expanded depth of every sample, after truncation to
+    /// <see cref="MaxStackDepth"/>, summed over its samples; more is rejected. Pyroscope has no such limit; it bounds
+    /// what one profile can cost a query, which walks every frame of every sample it merges.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxFramesPerProfile { get; init; } = 4_000_000;
 
     /// <summary>Most samples one profile may have; more is rejected (Pyroscope: 16000).</summary>
     [Range(1, 10_000_000)]

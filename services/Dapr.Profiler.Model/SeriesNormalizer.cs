@@ -7,6 +7,10 @@ namespace Dapr.Profiler.Model;
 /// writer do: label validation and sanitisation, the sample and stack limits, removal of negative and empty
 /// samples, a split by sample string labels, and one series per sample type with the profile type labels.
 /// </summary>
+/// <remarks>
+/// A profile whose values of one sample type sum to more than <see cref="long.MaxValue"/> is rejected rather than
+/// stored with a saturated total: every merge of it would overflow, and a clamped total would misstate the data.
+/// </remarks>
 public sealed partial class SeriesNormalizer(NormalizationOptions options)
 {
     private const long Nanos1971 = 31_536_000L * 1_000_000_000L;
@@ -30,6 +34,8 @@ public sealed partial class SeriesNormalizer(NormalizationOptions options)
         var timestamp = Timestamp(profile, fallbackTimeNanos, now, baseLabels);
         profile.TimeNanos = timestamp;
         DropEmptySamples(profile);
+        CheckTotals(profile);
+        BoundStacks(profile);
         var result = new List<ProfileSeries>(profile.SampleType.Count);
         foreach (var (groupLabels, samples) in SplitBySampleLabels(profile, baseLabels))
         {
@@ -67,18 +73,7 @@ public sealed partial class SeriesNormalizer(NormalizationOptions options)
             }
         }
 
-        var maxDepth = Options.MaxStackDepth;
-        foreach (var sample in profile.Sample)
-        {
-            var ids = sample.LocationId;
-            if (ids.Count > maxDepth)
-            {
-                // Keep the root side: location ids are leaf first, so drop from the front.
-                var kept = ids.Skip(ids.Count - maxDepth).ToArray();
-                ids.Clear();
-                ids.AddRange(kept);
-            }
-        }
+        CheckLinesPerLocation(profile);
     }
 
     private long Timestamp(Profile profile, long fallbackTimeNanos, DateTimeOffset now, LabelSet labels)
@@ -141,6 +136,29 @@ public sealed partial class SeriesNormalizer(NormalizationOptions options)
         while (samples.Count > keep)
         {
             samples.RemoveAt(samples.Count - 1);
+        }
+    }
+
+    /// <summary>Rejects a profile whose values of one sample type sum past int64 (values are non-negative here).</summary>
+    /// <exception cref="InvalidProfileException">A total overflows.</exception>
+    private static void CheckTotals(Profile profile)
+    {
+        var totals = new long[profile.SampleType.Count];
+        foreach (var sample in profile.Sample)
+        {
+            var values = sample.Value;
+            for (var i = 0; i < totals.Length; i++)
+            {
+                if (values[i] > long.MaxValue - totals[i])
+                {
+                    var type = profile.StringTable[(int)profile.SampleType[i].Type];
+                    throw new InvalidProfileException(
+                        $"the values of sample type \"{type}\" sum to more than {long.MaxValue}: the total overflows int64, " +
+                        "so the profile is rejected rather than stored with a wrong total");
+                }
+
+                totals[i] += values[i];
+            }
         }
     }
 

@@ -100,17 +100,6 @@ public sealed class SeriesNormalizerTests
     }
 
     [Fact]
-    public void DeepStacks_KeepTheirRootSide()
-    {
-        var profile = PprofDecoderTests.SmallProfile();
-        var options = new NormalizationOptions { MaxStackDepth = 1 };
-        new SeriesNormalizer(options).Normalize(profile, [new("__name__", "cpu")], 0, Now);
-
-        // location 1 ("main") is the root of both stacks.
-        Assert.All(profile.Sample, s => Assert.Equal([1UL], s.LocationId));
-    }
-
-    [Fact]
     public void SampleStringLabels_SplitTheProfileIntoSeries_ButSpanIdsStayOnSamples()
     {
         var profile = PprofDecoderTests.SmallProfile();

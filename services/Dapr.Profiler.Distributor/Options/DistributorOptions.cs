@@ -64,6 +64,29 @@ public sealed class DistributorOptions
     public int MaxSamplesPerProfile { get; set; } = NormalizationOptions.Default.MaxSamplesPerProfile;
 
     /// <summary>
+    /// Deepest stack kept, counted in frames after inline expansion (each line of a location is one frame; Pyroscope:
+    /// 1000). Deeper stacks keep their root-side frames and end in one frame named <c>other</c>, as in Pyroscope, so
+    /// a flame graph keeps its shape; a query's cost per sample grows with this depth.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxStackDepth { get; set; } = NormalizationOptions.Default.MaxStackDepth;
+
+    /// <summary>
+    /// Most lines (inlined frames) one location may have (default 512); a profile with a longer location is rejected.
+    /// Real inlining chains are a few dozen lines deep; the limit stops one location id from standing for a huge stack.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxLinesPerLocation { get; set; } = NormalizationOptions.Default.MaxLinesPerLocation;
+
+    /// <summary>
+    /// Most frames one profile may have: the depth of every sample after truncation to <see cref="MaxStackDepth"/>,
+    /// summed over its samples (default 4,000,000); more is rejected. Pyroscope has no such limit; it bounds what one
+    /// profile can cost every query that merges it, whatever its size on the wire.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxFramesPerProfile { get; set; } = NormalizationOptions.Default.MaxFramesPerProfile;
+
+    /// <summary>
     /// Most series one profile may split into through its sample labels (pprof labels such as a request path;
     /// default 1000). More is rejected as a cardinality explosion; raising it lets high-cardinality pprof labels
     /// into the index, which slows every query of the tenant.
@@ -141,6 +164,9 @@ public sealed class DistributorOptions
         MaxLabelValueLength = MaxLabelValueLength,
         MaxSamplesPerProfile = MaxSamplesPerProfile,
         MaxSeriesPerProfile = MaxSeriesPerProfile,
+        MaxStackDepth = MaxStackDepth,
+        MaxLinesPerLocation = MaxLinesPerLocation,
+        MaxFramesPerProfile = MaxFramesPerProfile,
     };
 }
 
