@@ -31,7 +31,7 @@ internal static class CommandLine
                                                          --compaction-timeout, wait until every block is compacted to
                                                          level 3, print time to first compaction, blocks and bytes per
                                                          profile, and time the queries again
-          chaos ingest --url URL --seed S [--requests 1000] [--concurrency 4] [--max-rss-mib 2048] [--only I]
+          chaos ingest --url URL --seed S [--requests 1000] [--concurrency 4] [--max-rss-mib 2048] [--only I] [--categories a,b]
                                                          seeded hostile-input campaign (pprof mutations, gzip bombs,
                                                          multipart, /ingest query strings, push.v1 bodies, selectors,
                                                          querier.v1 bodies, time ranges) against a running server;

@@ -31,7 +31,7 @@ public sealed record IngestResult(int Profiles, int Series, int SegmentPushes)
 /// A segment-writer failure propagates as <see cref="Mesh.ServiceException"/>; when it fails for one group
 /// after others were acknowledged, those stay stored and a retry by the client stores them again.
 /// </remarks>
-public sealed class IngestPipeline
+public sealed class IngestPipeline : IDisposable
 {
     /// <summary>Labels that differ between the series of one profile; the shard fingerprint leaves them out.</summary>
     private static readonly HashSet<string> PerTypeLabels = new(StringComparer.Ordinal)
@@ -44,6 +44,7 @@ public sealed class IngestPipeline
     private readonly TimeProvider _time;
     private readonly ILogger<IngestPipeline> _logger;
     private readonly PprofDecoderOptions _decoderOptions;
+    private readonly SemaphoreSlim _expansions;
 
     public IngestPipeline(
         IOptions<DistributorOptions> options,
@@ -62,11 +63,39 @@ public sealed class IngestPipeline
         _time = time;
         _logger = logger;
         _decoderOptions = options.Value.ToDecoderOptions();
+        _expansions = new SemaphoreSlim(options.Value.MaxConcurrentDecodes, options.Value.MaxConcurrentDecodes);
         Normalizer = new SeriesNormalizer(options.Value.ToNormalizationOptions());
     }
 
+    public void Dispose() => _expansions.Dispose();
+
     /// <summary>The normaliser with the configured label and sample limits.</summary>
     public SeriesNormalizer Normalizer { get; }
+
+    /// <summary>
+    /// Runs work that expands a request in memory (decompression, decoding) once one of the
+    /// <see cref="DistributorOptions.MaxConcurrentDecodes"/> turns is free, waiting for it otherwise.
+    /// </summary>
+    public async Task<T> ExpandAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        await _expansions.WaitAsync(cancellationToken);
+        try
+        {
+            return await work();
+        }
+        finally
+        {
+            _expansions.Release();
+        }
+    }
+
+    /// <inheritdoc cref="ExpandAsync{T}(Func{Task{T}}, CancellationToken)"/>
+    public Task<T> ExpandAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return ExpandAsync(() => Task.FromResult(work()), cancellationToken);
+    }
 
     /// <summary>Decodes gzipped or raw pprof bytes within <see cref="DistributorOptions.MaxDecompressedBytes"/>.</summary>
     /// <exception cref="ProfileException">The bytes are not a valid profile or are too large.</exception>
@@ -82,7 +111,7 @@ public sealed class IngestPipeline
     /// <exception cref="ProfileException">The profile or its labels are invalid.</exception>
     /// <exception cref="IngestRejectedException">The tenant id or the profile id is invalid.</exception>
     /// <exception cref="Mesh.ServiceException">The segment-writer could not make the profile durable.</exception>
-    public Task<IngestResult> IngestAsync(
+    public async Task<IngestResult> IngestAsync(
         string tenant,
         IReadOnlyList<LabelPair> labels,
         ReadOnlyMemory<byte> rawProfile,
@@ -92,8 +121,8 @@ public sealed class IngestPipeline
     {
         ValidateTenant(tenant);
         var id = ParseProfileId(profileId);
-        var profile = Decode(rawProfile);
-        return IngestAsync(tenant, profile, labels, fallbackTimeNanos, id, cancellationToken);
+        var profile = await ExpandAsync(() => Decode(rawProfile), cancellationToken);
+        return await IngestAsync(tenant, profile, labels, fallbackTimeNanos, id, cancellationToken);
     }
 
     /// <summary>Ingests a decoded profile (from <see cref="Decode"/> or a text parser) with its labels.</summary>
@@ -123,7 +152,7 @@ public sealed class IngestPipeline
     /// <exception cref="ProfileException">A profile or its labels are invalid; nothing was stored.</exception>
     /// <exception cref="IngestRejectedException">The tenant id or a profile id is invalid; nothing was stored.</exception>
     /// <exception cref="Mesh.ServiceException">The segment-writer could not make a profile durable.</exception>
-    public Task<IngestResult> PushAsync(PushV1.PushRequest request, string tenant, CancellationToken cancellationToken = default)
+    public async Task<IngestResult> PushAsync(PushV1.PushRequest request, string tenant, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ValidateTenant(tenant);
@@ -140,13 +169,14 @@ public sealed class IngestPipeline
             foreach (var sample in series.Samples)
             {
                 var id = ParseProfileId(sample.ID);
-                var profile = Decode(sample.RawProfile.Memory);
+                var raw = sample.RawProfile.Memory;
+                var profile = await ExpandAsync(() => Decode(raw), cancellationToken);
                 pushes.AddRange(Prepare(tenant, profile, labels, 0, id));
                 profiles++;
             }
         }
 
-        return WriteAsync(tenant, profiles, pushes, cancellationToken);
+        return await WriteAsync(tenant, profiles, pushes, cancellationToken);
     }
 
     /// <summary>

@@ -91,6 +91,37 @@ public sealed class IngestPipelineTests
         Assert.Empty(_writer.Requests);
     }
 
+    [Fact]
+    public async Task AtMostMaxConcurrentDecodes_ExpandAtOnce_AndTheNextTakesAFreedTurn()
+    {
+        using var pipeline = Pipeline(new DistributorOptions { MaxConcurrentDecodes = 2 });
+        var ct = TestContext.Current.CancellationToken;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = 0;
+        var twoStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async Task<int> Work()
+        {
+            if (Interlocked.Increment(ref started) == 2)
+            {
+                twoStarted.TrySetResult();
+            }
+
+            await release.Task;
+            return 1;
+        }
+
+        var first = pipeline.ExpandAsync(Work, ct);
+        var second = pipeline.ExpandAsync(Work, ct);
+        await twoStarted.Task.WaitAsync(ct);
+        var third = pipeline.ExpandAsync(() => Volatile.Read(ref started), ct);
+        Assert.False(third.IsCompleted);
+        Assert.Equal(2, Volatile.Read(ref started));
+
+        release.SetResult();
+        Assert.Equal(2, await third);
+        Assert.Equal(2, await first + await second);
+    }
+
     private IngestPipeline Pipeline(DistributorOptions? options = null)
     {
         var o = Options.Create(options ?? new DistributorOptions());

@@ -43,7 +43,10 @@ internal static class ChaosCommand
         var corpus = ChaosCorpus.Load(args.Option("corpus"));
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var generator = new ChaosGenerator(corpus.Select(c => c.Profile).ToList(), now);
-        var indexes = only is { } one ? [(int)one] : Enumerable.Range(0, requests).ToArray();
+        var categories = Categories(args.Option("categories"));
+        var indexes = only is { } one
+            ? [(int)one]
+            : Enumerable.Range(0, requests).Where(i => categories.Contains(ChaosGenerator.CategoryOf(i))).ToArray();
         var urlText = url.ToString().TrimEnd('/');
         var report = new ChaosReport();
         var watch = Stopwatch.StartNew();
@@ -164,5 +167,25 @@ internal static class ChaosCommand
     {
         var line = answer.ReplaceLineEndings(" ");
         return line.Length > 200 ? line[..200] + "…" : line;
+    }
+
+    /// <summary>The categories named by <c>--categories a,b</c> (kebab case), or all.</summary>
+    private static HashSet<ChaosCategory> Categories(string? names)
+    {
+        var all = Enum.GetValues<ChaosCategory>();
+        if (string.IsNullOrEmpty(names))
+        {
+            return [.. all];
+        }
+
+        var chosen = new HashSet<ChaosCategory>();
+        foreach (var name in names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var category = all.Where(c => ChaosRequest.Name(c) == name).Cast<ChaosCategory?>().FirstOrDefault()
+                ?? throw new UsageException($"unknown category \"{name}\" (one of {string.Join(", ", all.Select(ChaosRequest.Name))})");
+            chosen.Add(category);
+        }
+
+        return chosen;
     }
 }

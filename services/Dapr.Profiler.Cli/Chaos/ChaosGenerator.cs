@@ -34,9 +34,12 @@ internal sealed class ChaosGenerator
 
     public long NowSeconds { get; }
 
+    /// <summary>The category of request <paramref name="index"/> (they are taken in turn).</summary>
+    public static ChaosCategory CategoryOf(int index) => Categories[index % Categories.Length];
+
     public ChaosRequest Generate(int seed, int index)
     {
-        var category = Categories[index % Categories.Length];
+        var category = CategoryOf(index);
         var context = new ChaosContext(new Random(Mix(seed, index)), _templates, NowSeconds, category, index);
         return category switch
         {

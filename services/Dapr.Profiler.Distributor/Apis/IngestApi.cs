@@ -77,6 +77,27 @@ public sealed class IngestApi
         // units, aggregationType and until are accepted and, as in Pyroscope, have no effect on what is stored.
         var body = await RequestBody.ReadAsync(request, _options.MaxRequestBodyBytes, cancellationToken);
         _limiter.Acquire(tenant, body.Length);
+        var (profile, labels) = await _pipeline.ExpandAsync(
+            () => DecodeAsync(request, body, form, format, contentType, name, spyName, sampleRate, fromNanos, cancellationToken),
+            cancellationToken);
+        await _pipeline.IngestAsync(tenant, profile, labels, fromNanos, ReadOnlyMemory<byte>.Empty, cancellationToken);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentLength = 0;
+    }
+
+    /// <summary>Decompresses the body and decodes its profile: the part of a push that expands it in memory.</summary>
+    private async Task<(Profile Profile, List<LabelPair> Labels)> DecodeAsync(
+        HttpRequest request,
+        ReadOnlyMemory<byte> body,
+        BodyForm form,
+        string format,
+        string contentType,
+        IngestName name,
+        string spyName,
+        long sampleRate,
+        long fromNanos,
+        CancellationToken cancellationToken)
+    {
         body = RequestBody.Decode(request, body, _options.MaxRequestBodyBytes);
         if (form == BodyForm.Folded && format.Length == 0 && Gzip.IsGzip(body.Span))
         {
@@ -105,9 +126,7 @@ public sealed class IngestApi
                 break;
         }
 
-        await _pipeline.IngestAsync(tenant, profile, labels, fromNanos, ReadOnlyMemory<byte>.Empty, cancellationToken);
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentLength = 0;
+        return (profile, labels);
     }
 
     /// <exception cref="IngestRejectedException">A legacy format this server does not support.</exception>

@@ -59,8 +59,15 @@ public sealed class PushApi
 
         var body = await RequestBody.ReadAsync(request, _options.MaxRequestBodyBytes, cancellationToken);
         _limiter.Acquire(tenant, body.Length);
-        body = RequestBody.Decode(request, body, _options.MaxRequestBodyBytes);
-        var push = codec == Codec.Json ? ParseJson(body) : ParseProto(body);
+        var push = await _pipeline.ExpandAsync(
+            () =>
+            {
+                var decoded = RequestBody.Decode(request, body, _options.MaxRequestBodyBytes);
+                return codec == Codec.Json ? ParseJson(decoded) : ParseProto(decoded);
+            },
+            cancellationToken);
+
+        // The turn is given back before the profiles are decoded one by one (each in a turn of its own).
         await _pipeline.PushAsync(push, tenant, cancellationToken);
 
         var response = context.Response;

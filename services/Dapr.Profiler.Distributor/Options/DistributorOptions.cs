@@ -42,6 +42,15 @@ public sealed class DistributorOptions
     public long MaxDecompressedBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>
+    /// Most requests whose bodies are being decompressed and decoded at once (default twice the processor count,
+    /// at least 2); the others wait for a turn. Decoding is CPU-bound, so this costs no throughput, while it bounds
+    /// the memory that expanding requests take together: without it, a burst of small gzip bombs or large
+    /// profiles expands as many times over as there are connections.
+    /// </summary>
+    [Range(1, 1024)]
+    public int MaxConcurrentDecodes { get; set; } = Math.Max(2, 2 * Environment.ProcessorCount);
+
+    /// <summary>
     /// Most labels one series may carry, before the profile type labels are added (Pyroscope: 30). Each label
     /// multiplies index cardinality; raise it only for labels with few values.
     /// </summary>
