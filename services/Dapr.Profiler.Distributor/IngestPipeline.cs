@@ -45,6 +45,8 @@ public sealed class IngestPipeline : IDisposable
     private readonly ILogger<IngestPipeline> _logger;
     private readonly PprofDecoderOptions _decoderOptions;
     private readonly SemaphoreSlim _expansions;
+    private readonly int _maxInflight;
+    private int _inflight;
 
     public IngestPipeline(
         IOptions<DistributorOptions> options,
@@ -64,6 +66,7 @@ public sealed class IngestPipeline : IDisposable
         _logger = logger;
         _decoderOptions = options.Value.ToDecoderOptions();
         _expansions = new SemaphoreSlim(options.Value.MaxConcurrentDecodes, options.Value.MaxConcurrentDecodes);
+        _maxInflight = options.Value.MaxInflightRequests;
         Normalizer = new SeriesNormalizer(options.Value.ToNormalizationOptions());
     }
 
@@ -71,6 +74,29 @@ public sealed class IngestPipeline : IDisposable
 
     /// <summary>The normaliser with the configured label and sample limits.</summary>
     public SeriesNormalizer Normalizer { get; }
+
+    /// <summary>Push requests admitted and not yet answered.</summary>
+    public int InflightRequests => Volatile.Read(ref _inflight);
+
+    /// <summary>
+    /// Admits one push request for as long as the returned value is not disposed: at most
+    /// <see cref="DistributorOptions.MaxInflightRequests"/> at once.
+    /// </summary>
+    /// <exception cref="IngestRejectedException">As many requests are in flight already (<see cref="RejectionReason.RateLimited"/>, 429).</exception>
+    public Admission Admit()
+    {
+        if (Interlocked.Increment(ref _inflight) > _maxInflight)
+        {
+            Interlocked.Decrement(ref _inflight);
+            var key = DistributorOptions.Key(nameof(DistributorOptions.MaxInflightRequests));
+            throw new IngestRejectedException(
+                RejectionReason.RateLimited,
+                $"the distributor is working on {_maxInflight} push requests already, its limit ({key}); retry later",
+                key);
+        }
+
+        return new Admission(this);
+    }
 
     /// <summary>
     /// Runs work that expands a request in memory (decompression, decoding) once one of the
@@ -306,4 +332,10 @@ public sealed class IngestPipeline : IDisposable
     }
 
     private static ByteString NewProfileId() => ByteString.CopyFrom(Guid.NewGuid().ToByteArray(bigEndian: true));
+
+    /// <summary>One admitted request; disposing it lets the next one in.</summary>
+    public readonly struct Admission(IngestPipeline pipeline) : IDisposable
+    {
+        public void Dispose() => Interlocked.Decrement(ref pipeline._inflight);
+    }
 }

@@ -9,7 +9,7 @@ public enum RejectionReason
     /// <summary>The body or the profile is larger than a limit (413 on <c>/ingest</c>, 400 on Connect).</summary>
     TooLarge,
 
-    /// <summary>The tenant's ingestion rate limit is used up (429, <c>resource_exhausted</c>).</summary>
+    /// <summary>The tenant's ingestion rate, or the distributor's in-flight limit, is used up (429, <c>resource_exhausted</c>).</summary>
     RateLimited,
 
     /// <summary>Multitenancy is on and the request names no tenant (401, <c>unauthenticated</c>).</summary>

@@ -79,6 +79,7 @@ public sealed partial class ProfileEventSubscriber(
 
         try
         {
+            using var admitted = pipeline.Admit();
             limiter.Acquire(tenant, evt.Data.Length);
             var result = await pipeline.PushAsync(request, tenant, cancellationToken);
             LogIngested(logger, evt.Id, tenant, result.Profiles);
@@ -90,7 +91,7 @@ public sealed partial class ProfileEventSubscriber(
         }
         catch (Exception ex) when (ex is IngestRejectedException or ServiceException)
         {
-            // Rate limits and storage trouble pass: deliver again later.
+            // Rate and in-flight limits and storage trouble pass: deliver again later.
             LogRetry(logger, ex, evt.Id, ex.Message);
             return TopicResult.Retry;
         }

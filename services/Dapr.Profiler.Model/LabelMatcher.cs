@@ -44,8 +44,11 @@ public sealed class LabelMatcher : IEquatable<LabelMatcher>
         _regex = regex;
     }
 
-    /// <summary>The longest time one regular expression match may take.</summary>
-    public static TimeSpan RegexMatchTimeout { get; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// The longest time one regular expression match may take. Matching is linear in the value (at most 2 KiB), so
+    /// only a pathological pattern comes near it; it is generous so that a busy server does not fail a plain query.
+    /// </summary>
+    public static TimeSpan RegexMatchTimeout { get; } = TimeSpan.FromSeconds(1);
 
     public string Name { get; }
 

@@ -36,6 +36,11 @@ internal static class MetricsEndpoint
             Counter(text, "dprof_distributor_ring_heartbeats_total", "Heartbeats the DistributorRing actor answered.", ring.Heartbeats);
         }
 
+        if (context.RequestServices.GetService<Distributor.IngestPipeline>() is { } pipeline)
+        {
+            Gauge(text, "dprof_distributor_inflight_requests", "Push requests being worked on (Distributor:MaxInflightRequests).", pipeline.InflightRequests);
+        }
+
         if (context.RequestServices.GetService<Distributor.IngestRateLimiter>() is { } limiter)
         {
             Gauge(text, "dprof_distributor_rate_limited_tenants", "Tenants with an ingestion rate bucket (idle ones are evicted).", limiter.TrackedTenants);

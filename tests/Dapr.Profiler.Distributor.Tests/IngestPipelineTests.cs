@@ -122,6 +122,28 @@ public sealed class IngestPipelineTests
         Assert.Equal(2, await first + await second);
     }
 
+    [Fact]
+    public void MoreRequestsThanMaxInflightRequests_AreRefusedAtOnce_UntilOneEnds()
+    {
+        using var pipeline = Pipeline(new DistributorOptions { MaxInflightRequests = 2 });
+        var first = pipeline.Admit();
+        using (pipeline.Admit())
+        {
+            var refused = Assert.Throws<IngestRejectedException>(() => pipeline.Admit());
+            Assert.Equal(RejectionReason.RateLimited, refused.Reason);
+            Assert.Equal("Distributor:MaxInflightRequests", refused.LimitName);
+            Assert.Equal(2, pipeline.InflightRequests);
+        }
+
+        using (pipeline.Admit())
+        {
+            first.Dispose();
+            Assert.Equal(1, pipeline.InflightRequests);
+        }
+
+        Assert.Equal(0, pipeline.InflightRequests);
+    }
+
     private IngestPipeline Pipeline(DistributorOptions? options = null)
     {
         var o = Options.Create(options ?? new DistributorOptions());

@@ -58,6 +58,7 @@ public sealed class IngestApi
 
     private async Task IngestAsync(HttpContext context, ApiErrors.Scope scope)
     {
+        using var admitted = _pipeline.Admit();
         var request = context.Request;
         var cancellationToken = context.RequestAborted;
         var tenant = TenantId.Resolve(

@@ -50,6 +50,7 @@ public sealed class PushApi
 
     private async Task PushAsync(HttpContext context, ApiErrors.Scope scope)
     {
+        using var admitted = _pipeline.Admit();
         var request = context.Request;
         var cancellationToken = context.RequestAborted;
         var tenant = TenantId.Resolve(

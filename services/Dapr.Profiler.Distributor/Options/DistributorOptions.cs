@@ -51,6 +51,15 @@ public sealed class DistributorOptions
     public int MaxConcurrentDecodes { get; set; } = Math.Max(2, 2 * Environment.ProcessorCount);
 
     /// <summary>
+    /// Most push requests (HTTP and events) one distributor works on at once, from the first body byte to the
+    /// acknowledgement (default 2000, as Mimir's <c>max_inflight_push_requests</c>); more are refused with 429 at
+    /// once. When pushes arrive faster than the server can store them, this turns an ever-growing queue (and
+    /// memory) into back-pressure that Pyroscope clients and brokers already handle by retrying later.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxInflightRequests { get; set; } = 2000;
+
+    /// <summary>
     /// Most labels one series may carry, before the profile type labels are added (Pyroscope: 30). Each label
     /// multiplies index cardinality; raise it only for labels with few values.
     /// </summary>
